@@ -1,0 +1,837 @@
+/*
+ * licensehook: configuration text to struct lh_conf.
+ *
+ * Pure: cfgfile.c reads the file and hands the bytes in, so this file
+ * needs libc only and a fuzz target can feed it anything.  The format is
+ * described in licensehook.conf(5); keep the two in step.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lh.h"
+
+#define CONF_ACTIVATIONS_MAX	100000	/* tier max_activations */
+#define CONF_BUSY_TIMEOUT_MAX	600000	/* milliseconds */
+#define CONF_ECHO_MAX		32	/* bytes of a stray token shown in errors */
+#define CONF_LABEL_MAX		(LH_NAME_MAX + 32) /* bytes, "tier.NAME.key" */
+#define CONF_SECRET_PREFIX	"whsec_"
+/* Each key symbol is one of the 32 in LH_KEY_ALPHABET: 5 bits. */
+#define CONF_SYMBOL_BITS	5
+
+#define nitems(a)		(sizeof(a) / sizeof((a)[0]))
+
+enum conf_sect {
+	SECT_NONE = 0,
+	SECT_LICENSEHOOK,
+	SECT_STRIPE,
+	SECT_KEYS,
+	SECT_TIERS,
+	SECT_TIER,
+	SECT__COUNT
+};
+
+struct conf_state;
+
+struct conf_key {
+	enum conf_sect	 sect;
+	const char	*name;
+	int		 repeat;	/* may appear more than once */
+	enum lh_err	(*set)(struct conf_state *, char *);
+};
+
+static enum lh_err	 set_database(struct conf_state *, char *);
+static enum lh_err	 set_mode(struct conf_state *, char *);
+static enum lh_err	 set_body_limit(struct conf_state *, char *);
+static enum lh_err	 set_log(struct conf_state *, char *);
+static enum lh_err	 set_busy_timeout(struct conf_state *, char *);
+static enum lh_err	 set_secret(struct conf_state *, char *);
+static enum lh_err	 set_tolerance(struct conf_state *, char *);
+static enum lh_err	 set_prefix(struct conf_state *, char *);
+static enum lh_err	 set_groups(struct conf_state *, char *);
+static enum lh_err	 set_group_len(struct conf_state *, char *);
+static enum lh_err	 set_default(struct conf_state *, char *);
+static enum lh_err	 set_prices(struct conf_state *, char *);
+static enum lh_err	 set_max_act(struct conf_state *, char *);
+static enum lh_err	 set_features(struct conf_state *, char *);
+
+static const struct conf_key conf_keys[] = {
+	{ SECT_LICENSEHOOK,	"database",		0, set_database },
+	{ SECT_LICENSEHOOK,	"mode",			0, set_mode },
+	{ SECT_LICENSEHOOK,	"body_limit",		0, set_body_limit },
+	{ SECT_LICENSEHOOK,	"log",			0, set_log },
+	{ SECT_LICENSEHOOK,	"busy_timeout",		0, set_busy_timeout },
+	/* Repeats so that a new secret can be added before the old goes. */
+	{ SECT_STRIPE,		"webhook_secret",	1, set_secret },
+	{ SECT_STRIPE,		"tolerance",		0, set_tolerance },
+	{ SECT_KEYS,		"prefix",		0, set_prefix },
+	{ SECT_KEYS,		"groups",		0, set_groups },
+	{ SECT_KEYS,		"group_length",		0, set_group_len },
+	{ SECT_TIERS,		"default",		0, set_default },
+	{ SECT_TIER,		"prices",		0, set_prices },
+	{ SECT_TIER,		"max_activations",	0, set_max_act },
+	{ SECT_TIER,		"features",		0, set_features },
+};
+
+static const char *const conf_sect_names[SECT__COUNT] = {
+	NULL, "licensehook", "stripe", "keys", "tiers", "tier"
+};
+
+struct conf_state {
+	struct lh_conf		*conf;
+	enum conf_sect		 sect;
+	struct lh_tier		*tier;		/* with SECT_TIER */
+	const struct conf_key	*key;		/* being set, names errors */
+	size_t			 lineno;	/* 0: not about one line */
+	size_t			 default_line;	/* of tiers.default */
+	size_t			 prices_line[LH_TIERS_MAX];
+	int			 sect_seen[SECT__COUNT];
+	int			 key_seen[nitems(conf_keys)];
+	char			*errbuf;
+	size_t			 errlen;
+};
+
+static enum lh_err	 conf_err(struct conf_state *, const char *, ...)
+			    __attribute__((format(printf, 2, 3)));
+static enum lh_err	 conf_nomem(struct conf_state *);
+static const char	*conf_echo(const char *, size_t);
+static int		 conf_isws(int);
+static char		*conf_trim(char *);
+static char		*conf_value(char *);
+static int		 conf_name_ok(const char *);
+static enum lh_err	 conf_int(struct conf_state *, const char *,
+			    long long, long long, long long *);
+static enum lh_err	 conf_line(struct conf_state *, char *, size_t);
+static enum lh_err	 conf_section(struct conf_state *, char *);
+static enum lh_err	 conf_tier_new(struct conf_state *, char *);
+static enum lh_err	 conf_check(struct conf_state *);
+static void		 conf_secret_free(char *);
+
+/*
+ * Write "line N: sect.key: reason" to errbuf.  Only the first error is
+ * kept: parsing stops there.  Callers never pass a secret's value.
+ */
+static enum lh_err
+conf_err(struct conf_state *st, const char *fmt, ...)
+{
+	va_list		 ap;
+	size_t		 off = 0;
+	int		 n;
+
+	if (st->errbuf == NULL || st->errlen == 0)
+		return LH_ERR_CONF;
+	st->errbuf[0] = '\0';
+	if (st->lineno > 0) {
+		n = snprintf(st->errbuf, st->errlen, "line %zu: ", st->lineno);
+		if (n < 0 || (size_t)n >= st->errlen)
+			return LH_ERR_CONF;
+		off = (size_t)n;
+	}
+	if (st->key != NULL) {
+		if (st->key->sect == SECT_TIER && st->tier != NULL)
+			n = snprintf(st->errbuf + off, st->errlen - off,
+			    "tier.%s.%s: ", conf_echo(st->tier->name,
+			    LH_NAME_MAX), st->key->name);
+		else
+			n = snprintf(st->errbuf + off, st->errlen - off,
+			    "%s.%s: ", conf_sect_names[st->key->sect],
+			    st->key->name);
+		if (n < 0 || (size_t)n >= st->errlen - off)
+			return LH_ERR_CONF;
+		off += (size_t)n;
+	}
+	va_start(ap, fmt);
+	(void)vsnprintf(st->errbuf + off, st->errlen - off, fmt, ap);
+	va_end(ap);
+	return LH_ERR_CONF;
+}
+
+static enum lh_err
+conf_nomem(struct conf_state *st)
+{
+	const struct conf_key	*key = st->key;
+
+	st->key = NULL;
+	(void)conf_err(st, "out of memory");
+	st->key = key;
+	return LH_ERR_NOMEM;
+}
+
+/*
+ * A token from the file made safe to quote in an error: short, of name
+ * characters, and not looking like a webhook secret.  A secret pasted on
+ * the wrong line must not reach a log through its error message.
+ */
+static const char *
+conf_echo(const char *s, size_t max)
+{
+	size_t		 i, n;
+
+	n = strlen(s);
+	if (n == 0 || n > max)
+		return "(not shown)";
+	for (i = 0; i < n; i++) {
+		if (strncasecmp(s + i, "whsec", 5) == 0)
+			return "(not shown)";
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '.' || s[i] == '-' || s[i] == ' '))
+			return "(not shown)";
+	}
+	return s;
+}
+
+static int
+conf_isws(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static char *
+conf_trim(char *s)
+{
+	size_t		 n;
+
+	while (conf_isws((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && conf_isws((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/*
+ * The text after '=', without a trailing comment.  A '#' starts a
+ * comment only after whitespace, so that a value may contain '#' itself.
+ */
+static char *
+conf_value(char *s)
+{
+	char		*p;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '#' && p > s && conf_isws((unsigned char)p[-1])) {
+			*p = '\0';
+			break;
+		}
+	}
+	return conf_trim(s);
+}
+
+/* A tier name: [A-Za-z0-9_.-]{1,LH_NAME_MAX}. */
+static int
+conf_name_ok(const char *s)
+{
+	size_t		 i, n;
+
+	n = strlen(s);
+	if (n == 0 || n > LH_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '.' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/*
+ * A decimal number in [min, max], digits only: no sign, no spaces, no
+ * hex or octal prefixes, which strtoll alone would accept.
+ */
+static enum lh_err
+conf_int(struct conf_state *st, const char *s, long long min, long long max,
+    long long *out)
+{
+	char		*end;
+	long long	 v;
+	size_t		 i;
+
+	*out = 0;
+	if (*s == '\0')
+		return conf_err(st, "must be a number from %lld to %lld",
+		    min, max);
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return conf_err(st, "must be a number from %lld to "
+			    "%lld (digits only)", min, max);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno == ERANGE || *end != '\0' || v < min || v > max)
+		return conf_err(st, "must be a number from %lld to %lld",
+		    min, max);
+	*out = v;
+	return LH_OK;
+}
+
+static enum lh_err
+set_database(struct conf_state *st, char *val)
+{
+	/* The responder and licensectl run from different directories. */
+	if (val[0] != '/')
+		return conf_err(st, "must be an absolute path");
+	if ((st->conf->database = strdup(val)) == NULL)
+		return conf_nomem(st);
+	return LH_OK;
+}
+
+static enum lh_err
+set_mode(struct conf_state *st, char *val)
+{
+	if (strcmp(val, "test") == 0)
+		st->conf->mode = LH_MODE_TEST;
+	else if (strcmp(val, "live") == 0)
+		st->conf->mode = LH_MODE_LIVE;
+	else
+		return conf_err(st, "must be test or live");
+	return LH_OK;
+}
+
+static enum lh_err
+set_body_limit(struct conf_state *st, char *val)
+{
+	long long	 v;
+	enum lh_err	 r;
+
+	if ((r = conf_int(st, val, 1, LH_BODY_MAX_LIMIT, &v)) != LH_OK)
+		return r;
+	st->conf->body_max = (size_t)v;
+	return LH_OK;
+}
+
+static enum lh_err
+set_log(struct conf_state *st, char *val)
+{
+	if (strcmp(val, "stderr") == 0)
+		st->conf->log_target = LH_LOG_STDERR;
+	else if (strcmp(val, "syslog") == 0)
+		st->conf->log_target = LH_LOG_SYSLOG;
+	else if (val[0] == '/') {
+		if ((st->conf->log_file = strdup(val)) == NULL)
+			return conf_nomem(st);
+		st->conf->log_target = LH_LOG_FILE;
+	} else
+		return conf_err(st, "must be stderr, syslog or an absolute "
+		    "file path");
+	return LH_OK;
+}
+
+static enum lh_err
+set_busy_timeout(struct conf_state *st, char *val)
+{
+	long long	 v;
+	enum lh_err	 r;
+
+	if ((r = conf_int(st, val, 0, CONF_BUSY_TIMEOUT_MAX, &v)) != LH_OK)
+		return r;
+	st->conf->busy_timeout = (int)v;
+	return LH_OK;
+}
+
+/*
+ * Stripe signing secrets look like "whsec_" and base64 (Stripe docs,
+ * "Check the webhook signatures").  No message below quotes the value.
+ */
+static enum lh_err
+set_secret(struct conf_state *st, char *val)
+{
+	struct lh_conf	*conf = st->conf;
+	size_t		 i, n, plen = sizeof(CONF_SECRET_PREFIX) - 1;
+
+	if (conf->nstripe_secrets >= LH_SECRETS_MAX)
+		return conf_err(st, "more than %d secrets", LH_SECRETS_MAX);
+	n = strlen(val);
+	if (n < plen || strncmp(val, CONF_SECRET_PREFIX, plen) != 0)
+		return conf_err(st, "must start with " CONF_SECRET_PREFIX);
+	if (n == plen)
+		return conf_err(st, "nothing after " CONF_SECRET_PREFIX);
+	if (n > LH_SECRET_MAX)
+		return conf_err(st, "longer than %d bytes", LH_SECRET_MAX);
+	for (i = 0; i < n; i++)
+		if (val[i] <= ' ' || val[i] > '~')
+			return conf_err(st, "must be printable ASCII without "
+			    "spaces");
+	if ((conf->stripe_secrets[conf->nstripe_secrets] = strdup(val)) ==
+	    NULL)
+		return conf_nomem(st);
+	conf->nstripe_secrets++;
+	return LH_OK;
+}
+
+static enum lh_err
+set_tolerance(struct conf_state *st, char *val)
+{
+	long long	 v;
+	enum lh_err	 r;
+
+	if ((r = conf_int(st, val, 1, LH_TOLERANCE_MAX, &v)) != LH_OK)
+		return r;
+	st->conf->tolerance = (long)v;
+	return LH_OK;
+}
+
+static enum lh_err
+set_prefix(struct conf_state *st, char *val)
+{
+	struct lh_keyfmt *kf = &st->conf->keyfmt;
+	size_t		 i, n;
+
+	n = strlen(val);
+	if (n > LH_KEY_PREFIX_MAX)
+		return conf_err(st, "longer than %d characters",
+		    LH_KEY_PREFIX_MAX);
+	for (i = 0; i < n; i++) {
+		if (val[i] >= 'a' && val[i] <= 'z')
+			kf->prefix[i] = (char)(val[i] - 'a' + 'A');
+		else if ((val[i] >= 'A' && val[i] <= 'Z') ||
+		    (val[i] >= '0' && val[i] <= '9'))
+			kf->prefix[i] = val[i];
+		else
+			return conf_err(st, "only letters A-Z and digits "
+			    "0-9 allowed");
+	}
+	kf->prefix[n] = '\0';
+	return LH_OK;
+}
+
+static enum lh_err
+set_groups(struct conf_state *st, char *val)
+{
+	long long	 v;
+	enum lh_err	 r;
+
+	if ((r = conf_int(st, val, 1, LH_KEY_GROUPS_MAX, &v)) != LH_OK)
+		return r;
+	st->conf->keyfmt.groups = (int)v;
+	return LH_OK;
+}
+
+static enum lh_err
+set_group_len(struct conf_state *st, char *val)
+{
+	long long	 v;
+	enum lh_err	 r;
+
+	if ((r = conf_int(st, val, 1, LH_KEY_GROUP_LEN_MAX, &v)) != LH_OK)
+		return r;
+	st->conf->keyfmt.group_len = (int)v;
+	return LH_OK;
+}
+
+/* Resolved in conf_check(): the tier may be defined further down. */
+static enum lh_err
+set_default(struct conf_state *st, char *val)
+{
+	if (!conf_name_ok(val))
+		return conf_err(st, "not a tier name (1 to %d of A-Z a-z "
+		    "0-9 _ . -)", LH_NAME_MAX);
+	if ((st->conf->default_tier = strdup(val)) == NULL)
+		return conf_nomem(st);
+	st->default_line = st->lineno;
+	return LH_OK;
+}
+
+static enum lh_err
+set_prices(struct conf_state *st, char *val)
+{
+	struct lh_conf	*conf = st->conf;
+	struct lh_tier	*t = st->tier;
+	const struct lh_tier *other;
+	char		*p, *id;
+	size_t		 i, n;
+
+	if (*val == '\0')
+		return conf_err(st, "no price ids (leave the key out instead)");
+	while (val != NULL) {
+		if ((p = strchr(val, ',')) != NULL)
+			*p++ = '\0';
+		id = conf_trim(val);
+		val = p;
+		n = strlen(id);
+		if (n == 0)
+			return conf_err(st, "empty price id in the list");
+		/* event.c keeps no longer field, so it could never match. */
+		if (n > LH_FIELD_MAX)
+			return conf_err(st, "price id longer than %d bytes",
+			    LH_FIELD_MAX);
+		for (i = 0; i < n; i++)
+			if (id[i] <= ' ' || id[i] > '~')
+				return conf_err(st, "price id '%s' must be "
+				    "printable ASCII without spaces",
+				    conf_echo(id, CONF_ECHO_MAX));
+		for (i = 0; i < t->nprices; i++)
+			if (strcasecmp(t->prices[i], id) == 0)
+				return conf_err(st, "price id '%s' listed "
+				    "twice", conf_echo(id, LH_FIELD_MAX));
+		/* One purchase, one tier: a shared price would be a guess. */
+		if ((other = conf_tier_by_price(conf, id)) != NULL)
+			return conf_err(st, "price id '%s' is already in "
+			    "tier '%s'", conf_echo(id, LH_FIELD_MAX),
+			    conf_echo(other->name, LH_NAME_MAX));
+		if (t->nprices >= LH_TIER_PRICES_MAX)
+			return conf_err(st, "more than %d price ids",
+			    LH_TIER_PRICES_MAX);
+		if ((t->prices[t->nprices] = strdup(id)) == NULL)
+			return conf_nomem(st);
+		t->nprices++;
+	}
+	st->prices_line[t - conf->tiers] = st->lineno;
+	return LH_OK;
+}
+
+static enum lh_err
+set_max_act(struct conf_state *st, char *val)
+{
+	long long	 v;
+	enum lh_err	 r;
+
+	if ((r = conf_int(st, val, 0, CONF_ACTIVATIONS_MAX, &v)) != LH_OK)
+		return r;
+	st->tier->max_activations = (int)v;
+	return LH_OK;
+}
+
+static enum lh_err
+set_features(struct conf_state *st, char *val)
+{
+	char		*s;
+
+	if ((s = strdup(val)) == NULL)
+		return conf_nomem(st);
+	free(st->tier->features);
+	st->tier->features = s;
+	return LH_OK;
+}
+
+static enum lh_err
+conf_tier_new(struct conf_state *st, char *name)
+{
+	struct lh_conf	*conf = st->conf;
+	struct lh_tier	*t;
+	size_t		 i;
+
+	if (*name == '\0')
+		return conf_err(st, "tier section without a name: "
+		    "[tier NAME]");
+	if (!conf_name_ok(name))
+		return conf_err(st, "tier name '%s' must be 1 to %d of "
+		    "A-Z a-z 0-9 _ . -", conf_echo(name, CONF_ECHO_MAX),
+		    LH_NAME_MAX);
+	/* Lookups ignore case, so "Pro" and "pro" would be one tier. */
+	if (conf_tier_by_name(conf, name) != NULL)
+		return conf_err(st, "duplicate tier '%s'",
+		    conf_echo(name, LH_NAME_MAX));
+	if (conf->ntiers >= LH_TIERS_MAX)
+		return conf_err(st, "more than %d tiers", LH_TIERS_MAX);
+	t = &conf->tiers[conf->ntiers];
+	if ((t->name = strdup(name)) == NULL ||
+	    (t->features = strdup("")) == NULL) {
+		free(t->name);
+		t->name = NULL;
+		return conf_nomem(st);
+	}
+	conf->ntiers++;
+	st->tier = t;
+	for (i = 0; i < nitems(conf_keys); i++)
+		if (conf_keys[i].sect == SECT_TIER)
+			st->key_seen[i] = 0;
+	return LH_OK;
+}
+
+static enum lh_err
+conf_section(struct conf_state *st, char *s)
+{
+	char		*close, *rest, *name;
+	int		 i;
+
+	if ((close = strchr(s, ']')) == NULL)
+		return conf_err(st, "section header without ']'");
+	*close = '\0';
+	rest = close + 1;
+	if (*rest != '\0') {
+		while (conf_isws((unsigned char)*rest))
+			rest++;
+		if (rest == close + 1 || *rest != '#')
+			return conf_err(st, "text after section header");
+	}
+	name = conf_trim(s + 1);
+	st->tier = NULL;
+	if (strncmp(name, "tier", 4) == 0 &&
+	    (name[4] == '\0' || conf_isws((unsigned char)name[4]))) {
+		st->sect = SECT_TIER;
+		return conf_tier_new(st, conf_trim(name + 4));
+	}
+	for (i = SECT_NONE + 1; i < SECT_TIER; i++) {
+		if (strcmp(name, conf_sect_names[i]) != 0)
+			continue;
+		if (st->sect_seen[i])
+			return conf_err(st, "section [%s] appears twice",
+			    conf_sect_names[i]);
+		st->sect_seen[i] = 1;
+		st->sect = (enum conf_sect)i;
+		return LH_OK;
+	}
+	return conf_err(st, "unknown section [%s]",
+	    conf_echo(name, CONF_ECHO_MAX));
+}
+
+static enum lh_err
+conf_line(struct conf_state *st, char *line, size_t len)
+{
+	char		*s, *eq, *key, *val;
+	size_t		 i;
+	enum lh_err	 r;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if ((c < ' ' && c != '\t') || c == 0x7f)
+			return conf_err(st, "control character 0x%02x in "
+			    "column %zu", c, i + 1);
+	}
+	s = conf_trim(line);
+	if (*s == '\0' || *s == '#' || *s == ';')
+		return LH_OK;
+	if (*s == '[')
+		return conf_section(st, s);
+	/* The first '=': base64 secrets may end in '='. */
+	if ((eq = strchr(s, '=')) == NULL)
+		return conf_err(st, "expected 'key = value' or '[section]'");
+	*eq = '\0';
+	key = conf_trim(s);
+	val = conf_value(eq + 1);
+	if (*key == '\0')
+		return conf_err(st, "no key before '='");
+	if (st->sect == SECT_NONE)
+		return conf_err(st, "key '%s' outside any section",
+		    conf_echo(key, CONF_ECHO_MAX));
+	for (i = 0; i < nitems(conf_keys); i++)
+		if (conf_keys[i].sect == st->sect &&
+		    strcmp(conf_keys[i].name, key) == 0)
+			break;
+	if (i == nitems(conf_keys)) {
+		if (st->sect == SECT_TIER)
+			return conf_err(st, "unknown key '%s' in [tier %s]",
+			    conf_echo(key, CONF_ECHO_MAX),
+			    conf_echo(st->tier->name, LH_NAME_MAX));
+		return conf_err(st, "unknown key '%s' in [%s]",
+		    conf_echo(key, CONF_ECHO_MAX), conf_sect_names[st->sect]);
+	}
+	st->key = &conf_keys[i];
+	if (st->key_seen[i] && !conf_keys[i].repeat)
+		r = conf_err(st, "duplicate key");
+	else
+		r = conf_keys[i].set(st, val);
+	st->key_seen[i] = 1;
+	st->key = NULL;
+	return r;
+}
+
+/* Rules that need the whole file. */
+static enum lh_err
+conf_check(struct conf_state *st)
+{
+	struct lh_conf	*conf = st->conf;
+	const struct lh_tier *t, *named;
+	char		*name;
+	size_t		 i, j;
+	int		 bits;
+
+	st->lineno = 0;
+	if (conf->database == NULL)
+		return conf_err(st, "licensehook.database: required");
+	if (conf->nstripe_secrets == 0)
+		return conf_err(st, "stripe.webhook_secret: required");
+	bits = conf->keyfmt.groups * conf->keyfmt.group_len * CONF_SYMBOL_BITS;
+	if (bits < LH_KEY_BITS_MIN)
+		return conf_err(st, "keys.groups, keys.group_length: %d groups "
+		    "of %d symbols carry %d bits, fewer than %d",
+		    conf->keyfmt.groups, conf->keyfmt.group_len, bits,
+		    LH_KEY_BITS_MIN);
+	if (conf->default_tier != NULL) {
+		st->lineno = st->default_line;
+		if ((t = conf_tier_by_name(conf, conf->default_tier)) == NULL)
+			return conf_err(st, "tiers.default: no [tier %s] "
+			    "section", conf_echo(conf->default_tier,
+			    LH_NAME_MAX));
+		/* Callers get the name as the tier section spells it. */
+		if ((name = strdup(t->name)) == NULL)
+			return conf_nomem(st);
+		free(conf->default_tier);
+		conf->default_tier = name;
+	}
+	/*
+	 * A Checkout Session's metadata plan is matched against tier names
+	 * and price ids alike, so one string must not mean two tiers.
+	 */
+	for (i = 0; i < conf->ntiers; i++) {
+		t = &conf->tiers[i];
+		for (j = 0; j < t->nprices; j++) {
+			named = conf_tier_by_name(conf, t->prices[j]);
+			if (named == NULL || named == t)
+				continue;
+			st->lineno = st->prices_line[i];
+			return conf_err(st, "tier.%s.prices: '%s' is also the "
+			    "name of tier '%s'", conf_echo(t->name, LH_NAME_MAX),
+			    conf_echo(t->prices[j], LH_FIELD_MAX),
+			    conf_echo(named->name, LH_NAME_MAX));
+		}
+	}
+	return LH_OK;
+}
+
+enum lh_err
+conf_parse(const char *text, size_t len, struct lh_conf **out, char *errbuf,
+    size_t errlen)
+{
+	struct conf_state st;
+	struct lh_conf	*conf = NULL;
+	char		 line[LH_CONF_LINE_MAX + 1];
+	const char	*p, *end, *nl, *nul;
+	size_t		 n;
+	enum lh_err	 r = LH_ERR_INTERNAL;
+
+	memset(line, 0, sizeof(line));
+	memset(&st, 0, sizeof(st));
+	st.errbuf = errbuf;
+	st.errlen = errlen;
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || (text == NULL && len > 0)) {
+		(void)conf_err(&st, "conf_parse: bad arguments");
+		goto out;
+	}
+	if (text == NULL)
+		text = "";
+	if (len > LH_CONF_MAX) {
+		r = conf_err(&st, "configuration is %zu bytes, more than %d",
+		    len, LH_CONF_MAX);
+		goto out;
+	}
+	/* Before any line: a NUL means this is not the text we expect. */
+	if ((nul = memchr(text, '\0', len)) != NULL) {
+		st.lineno = 1;
+		for (p = text; p < nul; p++)
+			if (*p == '\n')
+				st.lineno++;
+		r = conf_err(&st, "NUL byte in configuration text");
+		goto out;
+	}
+	if ((conf = calloc(1, sizeof(*conf))) == NULL) {
+		r = conf_nomem(&st);
+		goto out;
+	}
+	conf->mode = LH_MODE_TEST;
+	conf->body_max = LH_BODY_MAX_DEFAULT;
+	conf->tolerance = LH_TOLERANCE_DEFAULT;
+	memcpy(conf->keyfmt.prefix, "LH", sizeof("LH"));
+	conf->keyfmt.groups = 4;
+	conf->keyfmt.group_len = 4;
+	conf->log_target = LH_LOG_STDERR;
+	conf->busy_timeout = LH_BUSY_TIMEOUT_DEFAULT;
+	st.conf = conf;
+
+	p = text;
+	end = text + len;
+	/* Some Windows editors start UTF-8 files with a byte order mark. */
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end) {
+		st.lineno++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > LH_CONF_LINE_MAX) {
+			r = conf_err(&st, "longer than %d bytes",
+			    LH_CONF_LINE_MAX);
+			goto out;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl != NULL ? nl + 1 : end;
+		if ((r = conf_line(&st, line, n)) != LH_OK)
+			goto out;
+	}
+	if ((r = conf_check(&st)) != LH_OK)
+		goto out;
+
+	*out = conf;
+	conf = NULL;	/* transferred */
+	r = LH_OK;
+ out:
+	/* The line buffer held secrets. */
+	explicit_bzero(line, sizeof(line));
+	conf_free(conf);
+	return r;
+}
+
+static void
+conf_secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+void
+conf_free(struct lh_conf *conf)
+{
+	struct lh_tier	*t;
+	size_t		 i, j;
+
+	if (conf == NULL)
+		return;
+	free(conf->database);
+	for (i = 0; i < LH_SECRETS_MAX; i++)
+		conf_secret_free(conf->stripe_secrets[i]);
+	for (i = 0; i < conf->ntiers; i++) {
+		t = &conf->tiers[i];
+		free(t->name);
+		for (j = 0; j < t->nprices; j++)
+			free(t->prices[j]);
+		free(t->features);
+	}
+	free(conf->default_tier);
+	free(conf->log_file);
+	explicit_bzero(conf, sizeof(*conf));
+	free(conf);
+}
+
+const struct lh_tier *
+conf_tier_by_name(const struct lh_conf *conf, const char *name)
+{
+	size_t		 i;
+
+	if (conf == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < conf->ntiers; i++)
+		if (strcasecmp(conf->tiers[i].name, name) == 0)
+			return &conf->tiers[i];
+	return NULL;
+}
+
+const struct lh_tier *
+conf_tier_by_price(const struct lh_conf *conf, const char *price)
+{
+	const struct lh_tier *t;
+	size_t		 i, j;
+
+	if (conf == NULL || price == NULL)
+		return NULL;
+	for (i = 0; i < conf->ntiers; i++) {
+		t = &conf->tiers[i];
+		for (j = 0; j < t->nprices; j++)
+			if (strcasecmp(t->prices[j], price) == 0)
+				return t;
+	}
+	return NULL;
+}

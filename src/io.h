@@ -1,0 +1,189 @@
+/*
+ * licensehook: the I/O edges shared by the responder and the admin CLI:
+ * configuration file, SQLite store, logging and the webhook handler that
+ * ties them to the pure core.
+ */
+#ifndef LH_IO_H
+#define LH_IO_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "lh.h"
+
+#define LH_CONF_ENV		"LICENSEHOOK_CONF"
+#define LH_CONF_DEFAULT		LH_SYSCONFDIR "/licensehook/licensehook.conf"
+#define LH_PROVIDER_STRIPE	"stripe"
+#define LH_RETRY_AFTER		30	/* seconds, with every 503 */
+#define LH_KEYGEN_TRIES		8	/* fresh keys tried before giving up */
+#define LH_LOG_LINE_MAX		2048	/* bytes, one log line */
+#define LH_OUTCOME_MAX		64	/* bytes, an events.outcome value */
+
+/* ---- cfgfile.c ------------------------------------------------------ */
+
+/* The configuration path: opt (from -c) if set, else $LICENSEHOOK_CONF,
+ * else the compiled-in default.  Borrowed. */
+const char	*cfgfile_path(const char *opt);
+/*
+ * Read and parse the configuration at path.  Refuses a file that is not
+ * a regular file, is world-writable, or is larger than LH_CONF_MAX.  On
+ * failure writes a reason (never a secret) to errbuf.  The caller frees
+ * *out with conf_free().
+ */
+enum lh_err	 cfgfile_load(const char *path, struct lh_conf **out,
+		    char *errbuf, size_t errlen);
+
+/* ---- log.c ---------------------------------------------------------- */
+
+/* Where a request's log line goes when the target is "stderr": the
+ * FastCGI error stream of the request, which the web server logs. */
+typedef void	(*log_sink_fn)(void *arg, const char *line, size_t len);
+
+/* Set up logging for a configuration; NULL logs to stderr. */
+void		 log_open(const struct lh_conf *);
+void		 log_close(void);
+/* Route "stderr" lines through fn(arg) until reset with NULL. */
+void		 log_set_sink(log_sink_fn fn, void *arg);
+/* One line, printf-style; bytes outside printable ASCII are escaped. */
+void		 log_line(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+
+/* ---- db.c ----------------------------------------------------------- */
+
+#define LH_SCHEMA_VERSION	1
+
+struct db;
+
+struct db_license {
+	int64_t		 id;
+	char		 key[LH_KEY_MAX];
+	char		*tier;
+	char		*status;
+	char		*provider;
+	char		*checkout_session_id;
+	char		*subscription_id;
+	char		*customer_provider_id;
+	char		*email;
+	char		*name;
+	int		 livemode;
+	long long	 created_at;
+	long long	 updated_at;
+	long long	 expires_at;	/* 0: none */
+};
+
+struct db_event {
+	char		*provider;
+	char		*id;
+	char		*type;
+	char		*outcome;
+	char		 key[LH_KEY_MAX];	/* license key, "" if none */
+	long long	 created;
+	long long	 received_at;
+	int		 livemode;
+};
+
+/* Called for each row; return non-zero to stop. Rows are borrowed. */
+typedef int	(*db_license_fn)(void *arg, const struct db_license *);
+typedef int	(*db_event_fn)(void *arg, const struct db_event *);
+
+/*
+ * Open (creating if create is set) the database at path, switch it to
+ * WAL with synchronous=FULL, and bring its schema to LH_SCHEMA_VERSION in
+ * one transaction.  A schema newer than this program knows is refused.
+ * On failure writes the reason to errbuf.  Free with db_close().
+ */
+enum lh_err	 db_open(const char *path, int busy_timeout, int create,
+		    struct db **out, char *errbuf, size_t errlen);
+void		 db_close(struct db *);
+/* Check schema version, journal mode, writability and integrity. */
+enum lh_err	 db_check(struct db *, char *errbuf, size_t errlen);
+/* The last SQLite error text, for logs. Borrowed. */
+const char	*db_errmsg(struct db *);
+
+enum lh_err	 db_begin(struct db *);		/* BEGIN IMMEDIATE */
+enum lh_err	 db_commit(struct db *);
+void		 db_rollback(struct db *);
+
+/* *seen = 1 if (provider, id) was recorded before. */
+enum lh_err	 db_event_seen(struct db *, const char *provider,
+		    const char *id, int *seen);
+/* Record an event with its outcome and the license it touched (0: none). */
+enum lh_err	 db_event_put(struct db *, const char *provider,
+		    const struct lh_event *, const void *body, size_t bodylen,
+		    time_t now, const char *outcome, int64_t license_id);
+/* Insert or refresh a customer; *rowid is its id. */
+enum lh_err	 db_customer_put(struct db *, const char *provider,
+		    const char *provider_id, const char *email,
+		    const char *name, time_t now, int64_t *rowid);
+/* The license for a checkout session or subscription (either may be
+ * NULL); *id = 0 when there is none. */
+enum lh_err	 db_license_find(struct db *, const char *provider,
+		    const char *session_id, const char *subscription_id,
+		    int64_t *id);
+/* *exists = 1 if a license already has this key. */
+enum lh_err	 db_key_exists(struct db *, const char *key, int *exists);
+/* Insert a new license; *id is its row id. */
+enum lh_err	 db_license_put(struct db *, const char *provider,
+		    const char *key, int64_t customer_id,
+		    const char *session_id, const char *subscription_id,
+		    const char *tier, const char *status, int livemode,
+		    time_t now, int64_t *id);
+/* Link a license to a subscription or session it lacks, fill its
+ * customer when unset. */
+enum lh_err	 db_license_link(struct db *, int64_t id,
+		    const char *session_id, const char *subscription_id,
+		    int64_t customer_id, time_t now);
+/* Write an audit row: old -> new status and tier, and the cause. */
+enum lh_err	 db_audit_put(struct db *, int64_t license_id, time_t now,
+		    const char *cause, const char *old_status,
+		    const char *new_status, const char *old_tier,
+		    const char *new_tier);
+
+/* Licenses, newest first; with match (key, email or customer id) only
+ * those that match.  At most limit rows (0: all). */
+enum lh_err	 db_license_each(struct db *, const char *match, int limit,
+		    db_license_fn, void *arg);
+/* Events, newest first, at most limit rows (0: all). */
+enum lh_err	 db_event_each(struct db *, int limit, db_event_fn, void *arg);
+
+/* ---- webhook.c ------------------------------------------------------ */
+
+/* One HTTP request as the web server handed it over. Borrowed. */
+struct lh_request {
+	const char	*method;
+	const char	*path;		/* without query string */
+	const char	*content_length;
+	const char	*stripe_signature;
+	const char	*body;		/* NUL-terminated, bodylen bytes */
+	size_t		 bodylen;
+};
+
+/* The answer and what the log line says about it. */
+struct lh_response {
+	int		 status;
+	enum lh_err	 err;
+	const char	*allow;		/* Allow header with 405, else NULL */
+	int		 retry_after;	/* seconds, 0: none */
+	char		 body[256];	/* JSON */
+	char		 event_id[LH_FIELD_MAX + 1];
+	char		 event_type[LH_FIELD_MAX + 1];
+	char		 outcome[LH_OUTCOME_MAX];
+	char		 key_masked[LH_KEY_MAX];
+	char		 detail[256];	/* extra log text (storage error, price) */
+};
+
+/* Per-process state the handler reuses across requests. */
+struct lh_ctx {
+	const struct lh_conf *conf;
+	const char	*conf_path;
+	struct db	*db;		/* opened on first need, kept */
+};
+
+/* Fill resp for a request that failed before reaching a handler. */
+void		 webhook_fail(struct lh_response *, enum lh_err);
+/* Handle a POST to the Stripe webhook route; the body is already read. */
+void		 webhook_stripe(struct lh_ctx *, const struct lh_request *,
+		    time_t now, struct lh_response *);
+
+#endif /* LH_IO_H */

@@ -1,0 +1,257 @@
+/*
+ * licensectl: the operator's view of the licensehook store.  Human
+ * tables by default, JSON (--json) for scripts.  See licensectl(8).
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "lh.h"
+#include "io.h"
+
+struct ctl {
+	int		 json;
+	int		 count;
+	cJSON		*array;		/* with --json */
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: licensectl [-c file] [--json] [-n limit] command [arg]\n"
+	    "commands:\n"
+	    "  list                       licenses, newest first\n"
+	    "  show KEY|EMAIL|CUSTOMER_ID  licenses matching, in detail\n"
+	    "  events                     webhook events received, newest first\n"
+	    "options:\n"
+	    "  -c file    configuration file (default: $%s, else %s)\n"
+	    "  -j, --json print JSON instead of a table\n"
+	    "  -n limit   at most this many rows (list, events; default 100)\n"
+	    "  -h, --help show this help\n",
+	    LH_CONF_ENV, LH_CONF_DEFAULT);
+	exit(status);
+}
+
+static const char *
+or_dash(const char *s)
+{
+	return s != NULL && *s != '\0' ? s : "-";
+}
+
+/* UTC, ISO 8601; "-" for 0. */
+static const char *
+fmt_time(long long t, char *buf, size_t len)
+{
+	struct tm	 tm;
+	time_t		 tt = (time_t)t;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
+		return "-";
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static void
+json_str(cJSON *o, const char *name, const char *s)
+{
+	if (s != NULL)
+		cJSON_AddStringToObject(o, name, s);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+static cJSON *
+license_json(const struct db_license *l)
+{
+	cJSON	*o;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		errx(1, "out of memory");
+	cJSON_AddStringToObject(o, "key", l->key);
+	json_str(o, "tier", l->tier);
+	json_str(o, "status", l->status);
+	json_str(o, "email", l->email);
+	json_str(o, "name", l->name);
+	json_str(o, "provider", l->provider);
+	json_str(o, "customer_id", l->customer_provider_id);
+	json_str(o, "subscription_id", l->subscription_id);
+	json_str(o, "checkout_session_id", l->checkout_session_id);
+	cJSON_AddBoolToObject(o, "livemode", l->livemode);
+	cJSON_AddNumberToObject(o, "created_at", (double)l->created_at);
+	cJSON_AddNumberToObject(o, "updated_at", (double)l->updated_at);
+	if (l->expires_at != 0)
+		cJSON_AddNumberToObject(o, "expires_at",
+		    (double)l->expires_at);
+	else
+		cJSON_AddNullToObject(o, "expires_at");
+	return o;
+}
+
+static int
+list_row(void *arg, const struct db_license *l)
+{
+	struct ctl	*ctl = arg;
+	char		 t[32];
+
+	if (ctl->json) {
+		cJSON_AddItemToArray(ctl->array, license_json(l));
+		ctl->count++;
+		return 0;
+	}
+	if (ctl->count++ == 0)
+		printf("%-28s %-10s %-9s %-20s %s\n", "KEY", "TIER", "STATUS",
+		    "CREATED", "EMAIL");
+	printf("%-28s %-10s %-9s %-20s %s\n", l->key, or_dash(l->tier),
+	    or_dash(l->status), fmt_time(l->created_at, t, sizeof(t)),
+	    or_dash(l->email));
+	return 0;
+}
+
+static int
+show_row(void *arg, const struct db_license *l)
+{
+	struct ctl	*ctl = arg;
+	char		 t[32];
+
+	if (ctl->json)
+		return list_row(arg, l);
+	if (ctl->count++ > 0)
+		printf("\n");
+	printf("key:              %s\n", l->key);
+	printf("tier:             %s\n", or_dash(l->tier));
+	printf("status:           %s\n", or_dash(l->status));
+	printf("email:            %s\n", or_dash(l->email));
+	printf("name:             %s\n", or_dash(l->name));
+	printf("customer:         %s\n", or_dash(l->customer_provider_id));
+	printf("subscription:     %s\n", or_dash(l->subscription_id));
+	printf("checkout session: %s\n", or_dash(l->checkout_session_id));
+	printf("mode:             %s\n", l->livemode ? "live" : "test");
+	printf("created:          %s\n", fmt_time(l->created_at, t,
+	    sizeof(t)));
+	printf("updated:          %s\n", fmt_time(l->updated_at, t,
+	    sizeof(t)));
+	printf("expires:          %s\n", fmt_time(l->expires_at, t,
+	    sizeof(t)));
+	return 0;
+}
+
+static int
+event_row(void *arg, const struct db_event *e)
+{
+	struct ctl	*ctl = arg;
+	cJSON		*o;
+	char		 t[32];
+
+	if (ctl->json) {
+		if ((o = cJSON_CreateObject()) == NULL)
+			errx(1, "out of memory");
+		json_str(o, "provider", e->provider);
+		json_str(o, "id", e->id);
+		json_str(o, "type", e->type);
+		json_str(o, "outcome", e->outcome);
+		json_str(o, "license", e->key[0] ? e->key : NULL);
+		cJSON_AddNumberToObject(o, "created", (double)e->created);
+		cJSON_AddNumberToObject(o, "received_at",
+		    (double)e->received_at);
+		cJSON_AddBoolToObject(o, "livemode", e->livemode);
+		cJSON_AddItemToArray(ctl->array, o);
+		ctl->count++;
+		return 0;
+	}
+	if (ctl->count++ == 0)
+		printf("%-20s %-30s %-34s %-26s %s\n", "RECEIVED", "EVENT",
+		    "TYPE", "OUTCOME", "LICENSE");
+	printf("%-20s %-30s %-34s %-26s %s\n",
+	    fmt_time(e->received_at, t, sizeof(t)), or_dash(e->id),
+	    or_dash(e->type), or_dash(e->outcome), or_dash(e->key));
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl	 ctl;
+	struct lh_conf	*conf = NULL;
+	struct db	*db = NULL;
+	const char	*opt_conf = NULL, *cmd, *path, *errstr = NULL;
+	char		 errbuf[512], *out;
+	enum lh_err	 r = LH_OK;
+	long long	 limit = 100;
+	int		 ch;
+
+	memset(&ctl, 0, sizeof(ctl));
+	while ((ch = getopt_long(argc, argv, "c:hjn:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			opt_conf = optarg;
+			break;
+		case 'j':
+			ctl.json = 1;
+			break;
+		case 'n':
+			limit = strtoll(optarg, &out, 10);
+			if (*optarg == '\0' || *out != '\0' || limit < 0 ||
+			    limit > 1000000)
+				errx(2, "-n: want a number from 0 to 1000000");
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage(2);
+	cmd = argv[0];
+
+	path = cfgfile_path(opt_conf);
+	if (cfgfile_load(path, &conf, errbuf, sizeof(errbuf)) != LH_OK)
+		errx(1, "%s", errbuf);
+	if (db_open(conf->database, conf->busy_timeout, 0, &db, errbuf,
+	    sizeof(errbuf)) != LH_OK)
+		errx(1, "database: %s", errbuf);
+	if (ctl.json && (ctl.array = cJSON_CreateArray()) == NULL)
+		errx(1, "out of memory");
+
+	if (strcmp(cmd, "list") == 0 && argc == 1)
+		r = db_license_each(db, NULL, (int)limit, list_row, &ctl);
+	else if (strcmp(cmd, "show") == 0 && argc == 2) {
+		r = db_license_each(db, argv[1], 0, show_row, &ctl);
+		if (r == LH_OK && ctl.count == 0)
+			errstr = "no license matches";
+	} else if (strcmp(cmd, "events") == 0 && argc == 1)
+		r = db_event_each(db, (int)limit, event_row, &ctl);
+	else
+		usage(2);
+
+	if (r != LH_OK)
+		errx(1, "%s: %s", lh_err_msg(r), db_errmsg(db));
+	if (ctl.json) {
+		if ((out = cJSON_Print(ctl.array)) == NULL)
+			errx(1, "out of memory");
+		printf("%s\n", out);
+		cJSON_free(out);
+		cJSON_Delete(ctl.array);
+	} else if (ctl.count == 0 && errstr == NULL)
+		printf("(none)\n");
+	db_close(db);
+	conf_free(conf);
+	if (errstr != NULL) {
+		warnx("%s: %s", argv[1], errstr);
+		return 1;
+	}
+	return 0;
+}

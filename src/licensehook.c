@@ -1,0 +1,129 @@
+/*
+ * licensehook: the webhook and license responder.  Started by the web
+ * server (mod_fcgid, plain CGI), spawn-fcgi or systemd; see licensehook(8).
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lh.h"
+#include "io.h"
+#include "fcgi.h"
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: licensehook [-htV] [-c file]\n"
+	    "  -c file  configuration file (default: $%s, else %s)\n"
+	    "  -t       check the configuration and the database, then exit\n"
+	    "  -V       print the version and exit\n"
+	    "  -h       show this help\n"
+	    "Run by the web server as a FastCGI responder (a listening socket\n"
+	    "on fd 0, as spawn-fcgi and systemd hand it over) or as plain CGI.\n",
+	    LH_CONF_ENV, LH_CONF_DEFAULT);
+	exit(status);
+}
+
+/* -t: like nginx -t, say what is wrong and exit non-zero. */
+static int
+check(const char *path, const struct lh_conf *conf)
+{
+	struct db	*db = NULL;
+	struct stat	 st;
+	char		 errbuf[512], dir[LH_PATH_MAX];
+	int		 rc = 1;
+
+	printf("licensehook: configuration file %s syntax is ok\n", path);
+	if (stat(conf->database, &st) == -1 && errno == ENOENT) {
+		snprintf(dir, sizeof(dir), "%s", conf->database);
+		if (access(dirname(dir), W_OK) == -1) {
+			fprintf(stderr, "licensehook: database %s does not "
+			    "exist and its directory is not writable\n",
+			    conf->database);
+			return 1;
+		}
+		printf("licensehook: database %s does not exist yet; it is "
+		    "created on the first request\n", conf->database);
+		return 0;
+	}
+	if (db_open(conf->database, conf->busy_timeout, 0, &db, errbuf,
+	    sizeof(errbuf)) != LH_OK ||
+	    db_check(db, errbuf, sizeof(errbuf)) != LH_OK) {
+		fprintf(stderr, "licensehook: database %s: %s\n",
+		    conf->database, errbuf);
+		goto out;
+	}
+	printf("licensehook: database %s is ok (schema %d, wal)\n",
+	    conf->database, LH_SCHEMA_VERSION);
+	rc = 0;
+ out:
+	db_close(db);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct lh_conf	*conf = NULL;
+	struct lh_ctx	 ctx;
+	const char	*path, *opt_conf = NULL;
+	char		 errbuf[512];
+	int		 ch, test = 0, rc;
+
+	while ((ch = getopt(argc, argv, "c:htV")) != -1) {
+		switch (ch) {
+		case 'c':
+			opt_conf = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'V':
+			printf("licensehook %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	if (argc != optind)
+		usage(2);
+
+	umask(027);
+	path = cfgfile_path(opt_conf);
+	if (cfgfile_load(path, &conf, errbuf, sizeof(errbuf)) != LH_OK)
+		errx(1, "%s", errbuf);
+	if (test) {
+		rc = check(path, conf);
+		conf_free(conf);
+		return rc;
+	}
+
+	/* The web server may close the connection mid-answer. */
+	signal(SIGPIPE, SIG_IGN);
+	log_open(conf);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.conf = conf;
+	ctx.conf_path = path;
+	/* Open early to report trouble at start; requests retry if it fails. */
+	if (db_open(conf->database, conf->busy_timeout, 1, &ctx.db, errbuf,
+	    sizeof(errbuf)) != LH_OK)
+		log_line("database %s: %s (answering 503 until it opens)",
+		    conf->database, errbuf);
+	rc = fcgi_serve(&ctx);
+	if (rc != 0)
+		log_line("cannot set up FastCGI");
+	db_close(ctx.db);
+	log_close();
+	conf_free(conf);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,772 @@
+/*
+ * t_conf: conf_parse() on valid text, each error class and the exact
+ * limits; the shipped sample configuration must parse too.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lh.h"
+#include "tap.h"
+
+#define ERRLEN	256
+
+/* Every secret in this file contains this, so any echo is caught. */
+#define LEAK	"SUPERSECRET"
+
+#define DB	"[licensehook]\ndatabase = /var/lib/licensehook/licensehook.db\n"
+#define SEC	"[stripe]\nwebhook_secret = whsec_" LEAK "ok\n"
+#define MIN	DB SEC
+
+/*
+ * The EXAMPLES section of licensehook.conf(5) shows this file; keep the
+ * two the same.
+ */
+static const char full[] =
+    "# licensehook.conf for shop.example.com\n"
+    "[licensehook]\n"
+    "database = /var/lib/licensehook/licensehook.db\n"
+    "mode = live\n"
+    "body_limit = 65536\n"
+    "log = /var/log/licensehook.log\n"
+    "busy_timeout = 2000\n"
+    "\n"
+    "[stripe]\n"
+    "webhook_secret = whsec_" LEAK "old0123456789abcdefABCDEF\n"
+    "webhook_secret = whsec_" LEAK "new0123456789abcdefABCDEF\n"
+    "tolerance = 600\n"
+    "\n"
+    "[keys]\n"
+    "prefix = acme\n"
+    "groups = 5\n"
+    "group_length = 5\n"
+    "\n"
+    "[tiers]\n"
+    "default = basic\n"
+    "\n"
+    "[tier basic]\n"
+    "prices = price_1BasicMonthly, price_1BasicYearly\n"
+    "max_activations = 1\n"
+    "features = core\n"
+    "\n"
+    "[tier pro]\n"
+    "prices = price_1ProMonthly\n"
+    "max_activations = 3\n"
+    "features = core, export, sync\n";
+
+struct bad {
+	const char	*name;
+	const char	*text;
+	size_t		 len;		/* 0: strlen(text) */
+	const char	*want;		/* expected in errbuf */
+};
+
+static const struct bad bad[] = {
+	{ "empty text", "", 0, "licensehook.database: required" },
+	{ "unknown key", DB "databse = /x\n" SEC, 0,
+	    "line 3: unknown key 'databse' in [licensehook]" },
+	{ "unknown key in tier", MIN "[tier pro]\nprice = p\n", 0,
+	    "line 6: unknown key 'price' in [tier pro]" },
+	{ "unknown section", MIN "[strpe]\n", 0,
+	    "line 5: unknown section [strpe]" },
+	{ "key outside section", "database = /x\n" MIN, 0,
+	    "line 1: key 'database' outside any section" },
+	{ "missing secret", DB, 0, "stripe.webhook_secret: required" },
+	{ "missing secret, empty section", DB "[stripe]\ntolerance = 5\n", 0,
+	    "stripe.webhook_secret: required" },
+	{ "missing database", SEC, 0, "licensehook.database: required" },
+	{ "relative database", "[licensehook]\ndatabase = lh.db\n" SEC, 0,
+	    "line 2: licensehook.database: must be an absolute path" },
+	{ "section repeated", MIN "[licensehook]\n", 0, "line 5: section "
+	    "[licensehook] appears twice" },
+	{ "bad mode value", DB "mode = prod\n" SEC, 0,
+	    "line 3: licensehook.mode: must be test or live" },
+	{ "mode is case-sensitive", DB "mode = Live\n" SEC, 0,
+	    "licensehook.mode: must be test or live" },
+	{ "duplicate key", DB "mode = test\nmode = live\n" SEC, 0,
+	    "line 4: licensehook.mode: duplicate key" },
+	{ "body_limit 0", DB "body_limit = 0\n" SEC, 0,
+	    "licensehook.body_limit: must be a number from 1 to 16777216" },
+	{ "body_limit max+1", DB "body_limit = 16777217\n" SEC, 0,
+	    "licensehook.body_limit: must be a number from 1 to 16777216" },
+	{ "body_limit sign", DB "body_limit = +5\n" SEC, 0,
+	    "licensehook.body_limit: must be a number" },
+	{ "body_limit negative", DB "body_limit = -1\n" SEC, 0,
+	    "licensehook.body_limit: must be a number" },
+	{ "body_limit hex", DB "body_limit = 0x100\n" SEC, 0,
+	    "licensehook.body_limit: must be a number" },
+	{ "body_limit inner space", DB "body_limit = 10 24\n" SEC, 0,
+	    "licensehook.body_limit: must be a number" },
+	{ "body_limit overflow", DB "body_limit = 99999999999999999999999\n"
+	    SEC, 0, "licensehook.body_limit: must be a number" },
+	{ "body_limit empty", DB "body_limit =\n" SEC, 0,
+	    "licensehook.body_limit: must be a number" },
+	{ "busy_timeout max+1", DB "busy_timeout = 600001\n" SEC, 0,
+	    "licensehook.busy_timeout: must be a number from 0 to 600000" },
+	{ "log relative", DB "log = licensehook.log\n" SEC, 0,
+	    "licensehook.log: must be stderr, syslog or an absolute" },
+	{ "tolerance 0", MIN "tolerance = 0\n", 0,
+	    "stripe.tolerance: must be a number from 1 to 86400" },
+	{ "tolerance max+1", MIN "tolerance = 86401\n", 0,
+	    "stripe.tolerance: must be a number from 1 to 86400" },
+	{ "bad secret prefix", DB "[stripe]\nwebhook_secret = sk_test_" LEAK
+	    "\n", 0, "line 4: stripe.webhook_secret: must start with whsec_" },
+	{ "secret with a space", DB "[stripe]\nwebhook_secret = whsec_" LEAK
+	    "_bad value\n", 0, "stripe.webhook_secret: must be printable "
+	    "ASCII without spaces" },
+	{ "secret prefix only", DB "[stripe]\nwebhook_secret = whsec_\n", 0,
+	    "stripe.webhook_secret: nothing after whsec_" },
+	{ "secret empty", DB "[stripe]\nwebhook_secret =\n", 0,
+	    "stripe.webhook_secret: must start with whsec_" },
+	{ "nine secrets", MIN
+	    "webhook_secret = whsec_" LEAK "2\nwebhook_secret = whsec_" LEAK "3\n"
+	    "webhook_secret = whsec_" LEAK "4\nwebhook_secret = whsec_" LEAK "5\n"
+	    "webhook_secret = whsec_" LEAK "6\nwebhook_secret = whsec_" LEAK "7\n"
+	    "webhook_secret = whsec_" LEAK "8\nwebhook_secret = whsec_" LEAK "9\n",
+	    0, "line 12: stripe.webhook_secret: more than 8 secrets" },
+	{ "secret pasted as a key", MIN "whsec_" LEAK " = 1\n", 0,
+	    "unknown key '(not shown)' in [stripe]" },
+	{ "secret pasted alone", MIN "whsec_" LEAK "\n", 0,
+	    "line 5: expected 'key = value' or '[section]'" },
+	{ "secret as a section", MIN "[whsec_" LEAK "]\n", 0,
+	    "unknown section [(not shown)]" },
+	{ "secret as a price", MIN "[tier a]\nprices = whsec_" LEAK " x\n", 0,
+	    "price id '(not shown)' must be printable" },
+	{ "bits below 80", MIN "[keys]\ngroups = 3\ngroup_length = 4\n", 0,
+	    "keys.groups, keys.group_length: 3 groups of 4 symbols carry 60 "
+	    "bits, fewer than 80" },
+	{ "bits 40", MIN "[keys]\ngroups = 1\ngroup_length = 8\n", 0,
+	    "keys.groups, keys.group_length" },
+	{ "groups 0", MIN "[keys]\ngroups = 0\n", 0,
+	    "keys.groups: must be a number from 1 to 8" },
+	{ "groups 9", MIN "[keys]\ngroups = 9\n", 0,
+	    "keys.groups: must be a number from 1 to 8" },
+	{ "group_length 9", MIN "[keys]\ngroup_length = 9\n", 0,
+	    "keys.group_length: must be a number from 1 to 8" },
+	{ "prefix 17", MIN "[keys]\nprefix = ABCDEFGHIJKLMNOPQ\n", 0,
+	    "keys.prefix: longer than 16 characters" },
+	{ "prefix dash", MIN "[keys]\nprefix = L-H\n", 0,
+	    "keys.prefix: only letters A-Z and digits 0-9 allowed" },
+	{ "default tier not defined", MIN "[tiers]\ndefault = gold\n"
+	    "[tier pro]\n", 0, "line 6: tiers.default: no [tier gold] section" },
+	{ "default tier bad name", MIN "[tiers]\ndefault = a b\n", 0,
+	    "line 6: tiers.default: not a tier name" },
+	{ "duplicate tier", MIN "[tier pro]\n[tier PRO]\n", 0,
+	    "line 6: duplicate tier 'PRO'" },
+	{ "tier without name", MIN "[tier]\n", 0,
+	    "tier section without a name" },
+	{ "tier name with space", MIN "[tier pro plus]\n", 0,
+	    "tier name 'pro plus' must be 1 to 64" },
+	{ "tier name 65", MIN "[tier "
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n",
+	    0, "must be 1 to 64" },
+	{ "price in two tiers", MIN "[tier a]\nprices = p1, p2\n"
+	    "[tier b]\nprices = P2\n", 0,
+	    "line 8: tier.b.prices: price id 'P2' is already in tier 'a'" },
+	{ "price twice in a tier", MIN "[tier a]\nprices = p1, P1\n", 0,
+	    "tier.a.prices: price id 'P1' listed twice" },
+	{ "price names another tier", MIN "[tier a]\nprices = B\n[tier b]\n",
+	    0, "line 6: tier.a.prices: 'B' is also the name of tier 'b'" },
+	{ "empty price in list", MIN "[tier a]\nprices = p1,,p2\n", 0,
+	    "tier.a.prices: empty price id in the list" },
+	{ "empty prices", MIN "[tier a]\nprices =\n", 0,
+	    "tier.a.prices: no price ids" },
+	{ "max_activations max+1", MIN "[tier a]\nmax_activations = 100001\n",
+	    0, "tier.a.max_activations: must be a number from 0 to 100000" },
+	{ "duplicate tier key", MIN "[tier a]\nfeatures = x\nfeatures = y\n",
+	    0, "line 7: tier.a.features: duplicate key" },
+	{ "NUL byte", MIN "\0mode = test\n", sizeof(MIN "\0mode = test\n") - 1,
+	    "line 5: NUL byte" },
+	{ "control character", MIN "tolerance = 3\x1b" "00\n", 0,
+	    "line 5: control character 0x1b in column 14" },
+	{ "bare CR inside a line", MIN "tolerance\r= 300\n", 0,
+	    "line 5: control character 0x0d" },
+	{ "text after section header", MIN "[keys] x\n", 0,
+	    "line 5: text after section header" },
+	{ "comment glued to header", MIN "[keys]# x\n", 0,
+	    "line 5: text after section header" },
+	{ "unclosed section header", MIN "[keys\n", 0,
+	    "line 5: section header without ']'" },
+	{ "no key before =", MIN "= 300\n", 0, "line 5: no key before '='" },
+	{ "'#' after no space is no comment", DB "mode = live# x\n" SEC, 0,
+	    "line 3: licensehook.mode: must be test or live" },
+};
+
+/* Boundaries and variants that must parse, each with what to check. */
+static int	chk_body_max(const struct lh_conf *);
+static int	chk_busy0(const struct lh_conf *);
+static int	chk_busy_max(const struct lh_conf *);
+static int	chk_tol_max(const struct lh_conf *);
+static int	chk_eight(const struct lh_conf *);
+static int	chk_hash_in_secret(const struct lh_conf *);
+static int	chk_bits80(const struct lh_conf *);
+static int	chk_prefix16(const struct lh_conf *);
+static int	chk_prefix_empty(const struct lh_conf *);
+static int	chk_syslog(const struct lh_conf *);
+static int	chk_comments(const struct lh_conf *);
+static int	chk_default_fwd(const struct lh_conf *);
+static int	chk_act_max(const struct lh_conf *);
+static int	chk_three_tiers(const struct lh_conf *);
+static int	chk_nothing(const struct lh_conf *);
+
+struct good {
+	const char	*name;
+	const char	*text;
+	int		(*check)(const struct lh_conf *);
+};
+
+#define S(n)	"webhook_secret = whsec_" LEAK #n "\n"
+
+static const struct good good[] = {
+	{ "body_limit max", DB "body_limit = 16777216\n" SEC, chk_body_max },
+	{ "busy_timeout 0", DB "busy_timeout = 0\n" SEC, chk_busy0 },
+	{ "busy_timeout max", DB "busy_timeout = 600000\n" SEC, chk_busy_max },
+	{ "tolerance max", MIN "tolerance = 86400\n", chk_tol_max },
+	{ "eight secrets (rotation)", DB "[stripe]\n" S(1) S(2) S(3) S(4) S(5)
+	    S(6) S(7) S(8), chk_eight },
+	{ "secret with '#' and '='", DB "[stripe]\n"
+	    "webhook_secret = whsec_" LEAK "#a/b+c==   # comment\n",
+	    chk_hash_in_secret },
+	{ "bits exactly 80 (2 x 8)", MIN "[keys]\ngroups = 2\n"
+	    "group_length = 8\n", chk_bits80 },
+	{ "prefix 16, folded", MIN "[keys]\nprefix = abcdefghijklmno9\n",
+	    chk_prefix16 },
+	{ "prefix empty", MIN "[keys]\nprefix =\n", chk_prefix_empty },
+	{ "log syslog", DB "log = syslog\n" SEC, chk_syslog },
+	{ "comments, valid", "\xef\xbb\xbf; BOM, then a comment\n"
+	    "  # indented comment\n\n"
+	    "\t[ licensehook ]   # header comment\n"
+	    "\tdatabase=/db#1   # '#' after no space is kept\n"
+	    "mode\t=\tlive\t# tab before the comment\n"
+	    SEC "[tier pro]\nfeatures = a#b, c   ; d # e\n", chk_comments },
+	{ "default names a later tier", MIN "[tiers]\ndefault = PRO\n"
+	    "[tier Pro]\n", chk_default_fwd },
+	{ "tier name is its own price", MIN "[tier pro]\nprices = pro\n",
+	    chk_nothing },
+	{ "max_activations max", MIN "[tier a]\nmax_activations = 100000\n",
+	    chk_act_max },
+	{ "tiers without prices", MIN "[tier a]\n[tier b]\n[tier c]\n",
+	    chk_three_tiers },
+};
+
+static int
+chk_body_max(const struct lh_conf *c)
+{
+	return c->body_max == LH_BODY_MAX_LIMIT;
+}
+
+static int
+chk_busy0(const struct lh_conf *c)
+{
+	return c->busy_timeout == 0;
+}
+
+static int
+chk_busy_max(const struct lh_conf *c)
+{
+	return c->busy_timeout == 600000;
+}
+
+static int
+chk_tol_max(const struct lh_conf *c)
+{
+	return c->tolerance == LH_TOLERANCE_MAX;
+}
+
+static int
+chk_eight(const struct lh_conf *c)
+{
+	return c->nstripe_secrets == LH_SECRETS_MAX &&
+	    strcmp(c->stripe_secrets[0], "whsec_" LEAK "1") == 0 &&
+	    strcmp(c->stripe_secrets[7], "whsec_" LEAK "8") == 0;
+}
+
+static int
+chk_hash_in_secret(const struct lh_conf *c)
+{
+	return c->nstripe_secrets == 1 &&
+	    strcmp(c->stripe_secrets[0], "whsec_" LEAK "#a/b+c==") == 0;
+}
+
+static int
+chk_bits80(const struct lh_conf *c)
+{
+	return c->keyfmt.groups == 2 && c->keyfmt.group_len == 8;
+}
+
+static int
+chk_prefix16(const struct lh_conf *c)
+{
+	return strcmp(c->keyfmt.prefix, "ABCDEFGHIJKLMNO9") == 0;
+}
+
+static int
+chk_prefix_empty(const struct lh_conf *c)
+{
+	return c->keyfmt.prefix[0] == '\0';
+}
+
+static int
+chk_syslog(const struct lh_conf *c)
+{
+	return c->log_target == LH_LOG_SYSLOG && c->log_file == NULL;
+}
+
+static int
+chk_comments(const struct lh_conf *c)
+{
+	return strcmp(c->database, "/db#1") == 0 && c->mode == LH_MODE_LIVE &&
+	    c->ntiers == 1 && strcmp(c->tiers[0].features, "a#b, c   ; d") == 0;
+}
+
+static int
+chk_default_fwd(const struct lh_conf *c)
+{
+	/* The default is stored as the tier section spells it. */
+	return c->default_tier != NULL &&
+	    strcmp(c->default_tier, "Pro") == 0;
+}
+
+static int
+chk_act_max(const struct lh_conf *c)
+{
+	return c->tiers[0].max_activations == 100000;
+}
+
+static int
+chk_three_tiers(const struct lh_conf *c)
+{
+	return c->ntiers == 3 && c->tiers[2].nprices == 0 &&
+	    strcmp(c->tiers[2].features, "") == 0;
+}
+
+static int
+chk_nothing(const struct lh_conf *c)
+{
+	(void)c;
+	return 1;
+}
+
+static void
+test_bad(void)
+{
+	struct lh_conf	*c;
+	char		 err[ERRLEN];
+	size_t		 i, len;
+	enum lh_err	 r;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		len = bad[i].len ? bad[i].len : strlen(bad[i].text);
+		c = (struct lh_conf *)1;
+		r = conf_parse(bad[i].text, len, &c, err, sizeof(err));
+		is_int(r, LH_ERR_CONF, "%s: rejected", bad[i].name);
+		ok(c == NULL, "%s: no conf", bad[i].name);
+		if (!ok(strstr(err, bad[i].want) != NULL, "%s: message",
+		    bad[i].name))
+			printf("#   got \"%s\"\n#   want \"%s\"\n", err,
+			    bad[i].want);
+		ok(strstr(err, LEAK) == NULL, "%s: no secret in message",
+		    bad[i].name);
+		conf_free(c);
+	}
+}
+
+static void
+test_good(void)
+{
+	struct lh_conf	*c;
+	char		 err[ERRLEN];
+	size_t		 i;
+	enum lh_err	 r;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		c = NULL;
+		r = conf_parse(good[i].text, strlen(good[i].text), &c, err,
+		    sizeof(err));
+		if (!ok(r == LH_OK && c != NULL, "%s: parses", good[i].name))
+			printf("#   error \"%s\"\n", err);
+		ok(c != NULL && good[i].check(c), "%s: value", good[i].name);
+		is_str(err, "", "%s: errbuf empty", good[i].name);
+		conf_free(c);
+	}
+}
+
+/* Every field of the full example. */
+static void
+check_full(const struct lh_conf *c, const char *how)
+{
+	const struct lh_tier *t;
+
+	is_str(c->database, "/var/lib/licensehook/licensehook.db",
+	    "%s: database", how);
+	is_int(c->mode, LH_MODE_LIVE, "%s: mode", how);
+	is_int(c->body_max, 65536, "%s: body_max", how);
+	is_int(c->log_target, LH_LOG_FILE, "%s: log target", how);
+	is_str(c->log_file, "/var/log/licensehook.log", "%s: log_file", how);
+	is_int(c->busy_timeout, 2000, "%s: busy_timeout", how);
+	is_int(c->nstripe_secrets, 2, "%s: two secrets", how);
+	is_str(c->stripe_secrets[0], "whsec_" LEAK "old0123456789abcdefABCDEF",
+	    "%s: secret 0", how);
+	is_str(c->stripe_secrets[1], "whsec_" LEAK "new0123456789abcdefABCDEF",
+	    "%s: secret 1", how);
+	ok(c->stripe_secrets[2] == NULL, "%s: no third secret", how);
+	is_int(c->tolerance, 600, "%s: tolerance", how);
+	is_str(c->keyfmt.prefix, "ACME", "%s: prefix folded", how);
+	is_int(c->keyfmt.groups, 5, "%s: groups", how);
+	is_int(c->keyfmt.group_len, 5, "%s: group_len", how);
+	is_str(c->default_tier, "basic", "%s: default tier", how);
+	is_int(c->ntiers, 2, "%s: two tiers", how);
+	t = &c->tiers[0];
+	is_str(t->name, "basic", "%s: tier 0 name", how);
+	is_int(t->nprices, 2, "%s: tier 0 prices", how);
+	is_str(t->prices[0], "price_1BasicMonthly", "%s: tier 0 price 0", how);
+	is_str(t->prices[1], "price_1BasicYearly", "%s: tier 0 price 1", how);
+	is_int(t->max_activations, 1, "%s: tier 0 activations", how);
+	is_str(t->features, "core", "%s: tier 0 features", how);
+	t = &c->tiers[1];
+	is_str(t->name, "pro", "%s: tier 1 name", how);
+	is_int(t->nprices, 1, "%s: tier 1 prices", how);
+	is_str(t->prices[0], "price_1ProMonthly", "%s: tier 1 price 0", how);
+	is_int(t->max_activations, 3, "%s: tier 1 activations", how);
+	is_str(t->features, "core, export, sync", "%s: tier 1 features", how);
+}
+
+static void
+test_full(void)
+{
+	struct lh_conf	*c = NULL;
+	char		 err[ERRLEN], *crlf;
+	size_t		 i, n;
+	enum lh_err	 r;
+
+	r = conf_parse(full, strlen(full), &c, err, sizeof(err));
+	if (!ok(r == LH_OK && c != NULL, "full: parses"))
+		printf("#   error \"%s\"\n", err);
+	if (c != NULL)
+		check_full(c, "full");
+	conf_free(c);
+
+	/* The same text as a Windows editor would save it. */
+	if ((crlf = malloc(2 * sizeof(full))) == NULL)
+		abort();
+	for (i = n = 0; full[i] != '\0'; i++) {
+		if (full[i] == '\n')
+			crlf[n++] = '\r';
+		crlf[n++] = full[i];
+	}
+	c = NULL;
+	r = conf_parse(crlf, n, &c, err, sizeof(err));
+	if (!ok(r == LH_OK && c != NULL, "crlf: parses"))
+		printf("#   error \"%s\"\n", err);
+	if (c != NULL)
+		check_full(c, "crlf");
+	conf_free(c);
+	free(crlf);
+}
+
+static void
+test_defaults(void)
+{
+	struct lh_conf	*c = NULL;
+	char		 err[ERRLEN];
+	enum lh_err	 r;
+
+	r = conf_parse(MIN, strlen(MIN), &c, err, sizeof(err));
+	if (!ok(r == LH_OK && c != NULL, "minimal: parses"))
+		printf("#   error \"%s\"\n", err);
+	if (c == NULL)
+		return;
+	is_int(c->mode, LH_MODE_TEST, "minimal: mode test");
+	is_int(c->body_max, LH_BODY_MAX_DEFAULT, "minimal: body_max");
+	is_int(c->log_target, LH_LOG_STDERR, "minimal: log stderr");
+	ok(c->log_file == NULL, "minimal: no log_file");
+	is_int(c->busy_timeout, LH_BUSY_TIMEOUT_DEFAULT, "minimal: busy");
+	is_int(c->nstripe_secrets, 1, "minimal: one secret");
+	is_str(c->stripe_secrets[0], "whsec_" LEAK "ok", "minimal: secret");
+	is_int(c->tolerance, LH_TOLERANCE_DEFAULT, "minimal: tolerance");
+	is_str(c->keyfmt.prefix, "LH", "minimal: prefix");
+	is_int(c->keyfmt.groups, 4, "minimal: groups");
+	is_int(c->keyfmt.group_len, 4, "minimal: group_len");
+	is_int(c->ntiers, 0, "minimal: no tiers");
+	ok(c->default_tier == NULL, "minimal: no default tier");
+	ok(conf_tier_by_name(c, "basic") == NULL, "minimal: no tier found");
+	conf_free(c);
+}
+
+/* Exactly LH_CONF_LINE_MAX bytes, then one more; CR LF is not counted. */
+static void
+test_long(void)
+{
+	struct lh_conf	*c;
+	char		 err[ERRLEN], *buf, *p;
+	size_t		 pre = strlen(MIN), n;
+	enum lh_err	 r;
+	int		 extra, crlf;
+
+	if ((buf = malloc(pre + LH_CONF_LINE_MAX + 8)) == NULL)
+		abort();
+	for (extra = 0; extra <= 1; extra++) {
+		for (crlf = 0; crlf <= 1; crlf++) {
+			memcpy(buf, MIN, pre);
+			p = buf + pre;
+			n = LH_CONF_LINE_MAX + (size_t)extra;
+			*p = '#';
+			memset(p + 1, 'x', n - 1);
+			p += n;
+			if (crlf)
+				*p++ = '\r';
+			*p++ = '\n';
+			c = NULL;
+			r = conf_parse(buf, (size_t)(p - buf), &c, err,
+			    sizeof(err));
+			if (extra == 0) {
+				ok(r == LH_OK && c != NULL, "line of %zu "
+				    "bytes%s: accepted", n, crlf ? " + CRLF" :
+				    "");
+			} else {
+				ok(r == LH_ERR_CONF && c == NULL, "line of "
+				    "%zu bytes%s: rejected", n, crlf ?
+				    " + CRLF" : "");
+				is_str(err, "line 5: longer than 1024 bytes",
+				    "line of %zu bytes: message", n);
+			}
+			conf_free(c);
+		}
+	}
+	free(buf);
+}
+
+/* A secret of LH_SECRET_MAX bytes, then one more. */
+static void
+test_secret_len(void)
+{
+	struct lh_conf	*c;
+	char		 err[ERRLEN], text[512];
+	char		 secret[LH_SECRET_MAX + 2];
+	size_t		 n;
+	enum lh_err	 r;
+
+	for (n = LH_SECRET_MAX; n <= LH_SECRET_MAX + 1; n++) {
+		memset(secret, 'Q', n);
+		memcpy(secret, "whsec_" LEAK, strlen("whsec_" LEAK));
+		secret[n] = '\0';
+		snprintf(text, sizeof(text), DB "[stripe]\nwebhook_secret = "
+		    "%s\n", secret);
+		c = NULL;
+		r = conf_parse(text, strlen(text), &c, err, sizeof(err));
+		if (n == LH_SECRET_MAX) {
+			ok(r == LH_OK && c != NULL &&
+			    strlen(c->stripe_secrets[0]) == n,
+			    "secret of %zu bytes: accepted", n);
+		} else {
+			ok(r == LH_ERR_CONF && c == NULL,
+			    "secret of %zu bytes: rejected", n);
+			is_str(err, "line 4: stripe.webhook_secret: longer "
+			    "than 256 bytes", "secret of %zu bytes: message",
+			    n);
+		}
+		conf_free(c);
+	}
+}
+
+static void
+test_limits(void)
+{
+	struct lh_conf	*c;
+	char		 err[ERRLEN], *buf, *p;
+	size_t		 len, i;
+	enum lh_err	 r;
+
+	/* The text itself: LH_CONF_MAX bytes of comments pass. */
+	if ((buf = malloc(LH_CONF_MAX + 64)) == NULL)
+		abort();
+	memcpy(buf, MIN, strlen(MIN));
+	for (p = buf + strlen(MIN); p < buf + LH_CONF_MAX; p += 64) {
+		memset(p, '#', 63);
+		p[63] = '\n';
+	}
+	for (len = LH_CONF_MAX; len <= LH_CONF_MAX + 1; len++) {
+		buf[LH_CONF_MAX] = '\n';
+		c = NULL;
+		r = conf_parse(buf, len, &c, err, sizeof(err));
+		if (len == LH_CONF_MAX)
+			ok(r == LH_OK && c != NULL, "text of %zu bytes: "
+			    "accepted", len);
+		else
+			ok(r == LH_ERR_CONF && c == NULL &&
+			    strstr(err, "more than 262144") != NULL,
+			    "text of %zu bytes: rejected", len);
+		conf_free(c);
+	}
+	free(buf);
+
+	/* LH_TIERS_MAX tiers, then one more. */
+	len = strlen(MIN) + (LH_TIERS_MAX + 1) * 16;
+	if ((buf = malloc(len)) == NULL)
+		abort();
+	memcpy(buf, MIN, strlen(MIN));
+	p = buf + strlen(MIN);
+	for (i = 0; i < LH_TIERS_MAX; i++)
+		p += snprintf(p, 16, "[tier t%zu]\n", i);
+	c = NULL;
+	r = conf_parse(buf, (size_t)(p - buf), &c, err, sizeof(err));
+	ok(r == LH_OK && c != NULL && c->ntiers == LH_TIERS_MAX,
+	    "%d tiers: accepted", LH_TIERS_MAX);
+	conf_free(c);
+	p += snprintf(p, 16, "[tier t%d]\n", LH_TIERS_MAX);
+	c = NULL;
+	r = conf_parse(buf, (size_t)(p - buf), &c, err, sizeof(err));
+	ok(r == LH_ERR_CONF && c == NULL &&
+	    strstr(err, "more than 64 tiers") != NULL,
+	    "%d tiers: rejected", LH_TIERS_MAX + 1);
+	free(buf);
+
+	/* LH_TIER_PRICES_MAX prices in one tier, then one more. */
+	len = strlen(MIN) + 32 + (LH_TIER_PRICES_MAX + 1) * 8;
+	if ((buf = malloc(len)) == NULL)
+		abort();
+	for (i = LH_TIER_PRICES_MAX; i <= LH_TIER_PRICES_MAX + 1; i++) {
+		size_t j;
+
+		p = buf;
+		p += snprintf(p, len, "%s[tier a]\nprices = p0", MIN);
+		for (j = 1; j < i; j++)
+			p += snprintf(p, 8, ",p%zu", j);
+		*p++ = '\n';
+		c = NULL;
+		r = conf_parse(buf, (size_t)(p - buf), &c, err, sizeof(err));
+		if (i == LH_TIER_PRICES_MAX)
+			ok(r == LH_OK && c != NULL &&
+			    c->tiers[0].nprices == i, "%zu prices: accepted",
+			    i);
+		else
+			ok(r == LH_ERR_CONF && c == NULL &&
+			    strstr(err, "more than 32 price ids") != NULL,
+			    "%zu prices: rejected", i);
+		conf_free(c);
+	}
+	free(buf);
+}
+
+static void
+test_lookup(void)
+{
+	struct lh_conf	*c = NULL;
+	char		 err[ERRLEN];
+	const struct lh_tier *t;
+
+	if (conf_parse(full, strlen(full), &c, err, sizeof(err)) != LH_OK) {
+		ok(0, "lookup: full parses (%s)", err);
+		return;
+	}
+	t = conf_tier_by_name(c, "PRO");
+	ok(t == &c->tiers[1], "by_name: PRO is pro");
+	t = conf_tier_by_name(c, "Basic");
+	ok(t == &c->tiers[0], "by_name: Basic is basic");
+	ok(conf_tier_by_name(c, "gold") == NULL, "by_name: gold is none");
+	ok(conf_tier_by_name(c, "pr") == NULL, "by_name: no prefix match");
+	ok(conf_tier_by_name(c, NULL) == NULL, "by_name: NULL name");
+	ok(conf_tier_by_name(NULL, "pro") == NULL, "by_name: NULL conf");
+	t = conf_tier_by_price(c, "PRICE_1PROMONTHLY");
+	ok(t == &c->tiers[1], "by_price: upper case finds pro");
+	t = conf_tier_by_price(c, "price_1basicyearly");
+	ok(t == &c->tiers[0], "by_price: lower case finds basic");
+	ok(conf_tier_by_price(c, "pro") == NULL,
+	    "by_price: a tier name is not a price");
+	ok(conf_tier_by_price(c, "price_1") == NULL,
+	    "by_price: no prefix match");
+	ok(conf_tier_by_price(c, NULL) == NULL, "by_price: NULL price");
+	ok(conf_tier_by_price(NULL, "price_1ProMonthly") == NULL,
+	    "by_price: NULL conf");
+	conf_free(c);
+}
+
+static void
+test_args(void)
+{
+	struct lh_conf	*c = (struct lh_conf *)1;
+	char		 err[ERRLEN];
+
+	is_int(conf_parse(NULL, 0, &c, err, sizeof(err)), LH_ERR_CONF,
+	    "NULL text, length 0: empty configuration");
+	ok(c == NULL, "NULL text: out cleared");
+	is_int(conf_parse(NULL, 5, &c, err, sizeof(err)), LH_ERR_INTERNAL,
+	    "NULL text, length 5: internal error");
+	is_int(conf_parse(MIN, strlen(MIN), NULL, err, sizeof(err)),
+	    LH_ERR_INTERNAL, "NULL out: internal error");
+	is_int(conf_parse("x", 1, &c, NULL, 0), LH_ERR_CONF,
+	    "NULL errbuf: still fails cleanly");
+	err[0] = 'Z';
+	is_int(conf_parse("x", 1, &c, err, 0), LH_ERR_CONF,
+	    "errlen 0: fails");
+	ok(err[0] == 'Z', "errlen 0: errbuf untouched");
+	is_int(conf_parse("[keys]\nprefix = x\n", 18, &c, err, 8),
+	    LH_ERR_CONF, "short errbuf: fails");
+	ok(strlen(err) == 7, "short errbuf: message truncated, terminated");
+	conf_free(NULL);
+	ok(1, "conf_free(NULL) is a no-op");
+}
+
+/* The shipped sample must parse, since the docs tell people to copy it. */
+static void
+test_sample(void)
+{
+	struct lh_conf	*c = NULL;
+	const char	*top;
+	char		 path[1024], err[ERRLEN], *buf;
+	size_t		 n;
+	FILE		*f;
+	enum lh_err	 r;
+
+	if ((top = getenv("top_srcdir")) == NULL || *top == '\0')
+		top = ".";
+	snprintf(path, sizeof(path), "%s/contrib/licensehook.conf.sample",
+	    top);
+	if ((buf = malloc(LH_CONF_MAX + 1)) == NULL)
+		abort();
+	if ((f = fopen(path, "r")) == NULL) {
+		ok(0, "sample: open %s", path);
+		free(buf);
+		return;
+	}
+	n = fread(buf, 1, LH_CONF_MAX + 1, f);
+	fclose(f);
+	ok(n > 0 && n <= LH_CONF_MAX, "sample: read %zu bytes", n);
+	r = conf_parse(buf, n, &c, err, sizeof(err));
+	if (!ok(r == LH_OK && c != NULL, "sample: parses"))
+		printf("#   error \"%s\"\n", err);
+	if (c != NULL) {
+		is_str(c->database, "/var/lib/licensehook/licensehook.db",
+		    "sample: database");
+		is_int(c->mode, LH_MODE_TEST, "sample: mode test");
+		is_int(c->nstripe_secrets, 1, "sample: one secret");
+		is_str(c->stripe_secrets[0], "whsec_REPLACE_ME",
+		    "sample: placeholder secret");
+		is_str(c->default_tier, "basic", "sample: default tier");
+		ok(c->ntiers >= 1, "sample: has tiers");
+		is_int(c->body_max, LH_BODY_MAX_DEFAULT,
+		    "sample: body_limit is the default");
+		is_int(c->tolerance, LH_TOLERANCE_DEFAULT,
+		    "sample: tolerance is the default");
+		is_int(c->busy_timeout, LH_BUSY_TIMEOUT_DEFAULT,
+		    "sample: busy_timeout is the default");
+	}
+	conf_free(c);
+	free(buf);
+}
+
+int
+main(void)
+{
+	test_bad();
+	test_good();
+	test_full();
+	test_defaults();
+	test_long();
+	test_secret_len();
+	test_limits();
+	test_lookup();
+	test_args();
+	test_sample();
+	return done_testing();
+}

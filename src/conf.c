@@ -17,8 +17,7 @@
 #define CONF_ACTIVATIONS_MAX	100000	/* tier max_activations */
 #define CONF_BUSY_TIMEOUT_MAX	600000	/* milliseconds */
 #define CONF_ECHO_MAX		32	/* bytes of a stray token shown in errors */
-#define CONF_LABEL_MAX		(LH_NAME_MAX + 32) /* bytes, "tier.NAME.key" */
-#define CONF_SECRET_PREFIX	"whsec_"
+#define CONF_WHSEC		"whsec_"	/* Stripe signing secret prefix */
 /* Each key symbol is one of the 32 in LH_KEY_ALPHABET: 5 bits. */
 #define CONF_SYMBOL_BITS	5
 
@@ -341,15 +340,15 @@ static enum lh_err
 set_secret(struct conf_state *st, char *val)
 {
 	struct lh_conf	*conf = st->conf;
-	size_t		 i, n, plen = sizeof(CONF_SECRET_PREFIX) - 1;
+	size_t		 i, n, plen = sizeof(CONF_WHSEC) - 1;
 
 	if (conf->nstripe_secrets >= LH_SECRETS_MAX)
 		return conf_err(st, "more than %d secrets", LH_SECRETS_MAX);
 	n = strlen(val);
-	if (n < plen || strncmp(val, CONF_SECRET_PREFIX, plen) != 0)
-		return conf_err(st, "must start with " CONF_SECRET_PREFIX);
+	if (n < plen || strncmp(val, CONF_WHSEC, plen) != 0)
+		return conf_err(st, "must start with " CONF_WHSEC);
 	if (n == plen)
-		return conf_err(st, "nothing after " CONF_SECRET_PREFIX);
+		return conf_err(st, "nothing after " CONF_WHSEC);
 	if (n > LH_SECRET_MAX)
 		return conf_err(st, "longer than %d bytes", LH_SECRET_MAX);
 	for (i = 0; i < n; i++)

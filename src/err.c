@@ -19,7 +19,8 @@ static const struct err_entry err_table[] = {
 	[LH_ERR_NOMEM] =
 	    { "out_of_memory", "out of memory", 500 },
 	[LH_ERR_METHOD] =
-	    { "method_not_allowed", "method not allowed on this resource", 405 },
+	    { "method_not_allowed", "method not allowed on this resource",
+	    405 },
 	[LH_ERR_NOT_FOUND] =
 	    { "not_found", "no such resource", 404 },
 	[LH_ERR_LENGTH_MISSING] =
@@ -39,8 +40,8 @@ static const struct err_entry err_table[] = {
 	    { "malformed_signature_header",
 	    "Stripe-Signature header is malformed", 400 },
 	[LH_ERR_SIG_NO_V1] =
-	    { "no_v1_signature", "no v1 signature in the Stripe-Signature header",
-	    401 },
+	    { "no_v1_signature",
+	    "no v1 signature in the Stripe-Signature header", 401 },
 	[LH_ERR_SIG_MISMATCH] =
 	    { "bad_signature", "signature does not match", 401 },
 	[LH_ERR_SIG_STALE] =

@@ -460,9 +460,11 @@ event_parse(const char *body, size_t len, struct lh_event **out)
 		goto out;
 
 	/*
-	 * cJSON 1.7.x can read one byte past buffer_length even with
-	 * require_null_terminated off (cJSON issue #804), and our body need
-	 * not be terminated: parse a terminated copy of exactly len bytes.
+	 * Reads past buffer_length have been reported against cJSON's
+	 * length-bounded parser (cJSON issues #804 and #778; not reproduced
+	 * with 1.7.15 here).  Our body need not be NUL-terminated, so cJSON
+	 * parses a terminated copy of exactly len bytes: a stray read then
+	 * meets the NUL instead of leaving the buffer.
 	 */
 	if ((buf = malloc(len + 1)) == NULL) {
 		r = LH_ERR_NOMEM;

@@ -154,25 +154,30 @@ static void
 fcgi_respond(struct fcgi_io *io, const struct lh_response *resp)
 {
 	char	 head[512];
-	size_t	 blen = strlen(resp->body);
-	int	 n;
+	size_t	 blen = strlen(resp->body), n;
+	int	 w;
 
-	n = snprintf(head, sizeof(head),
+	/* The body goes out with a trailing newline, counted here. */
+	w = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Cache-Control: no-store\r\n"
-	    "Content-Length: %zu\r\n"
-	    "%s%s%s"
-	    "%s%.0d%s"
-	    "\r\n",
-	    resp->status, status_text(resp->status), blen + 1,
-	    resp->allow ? "Allow: " : "", resp->allow ? resp->allow : "",
-	    resp->allow ? "\r\n" : "",
-	    resp->retry_after ? "Retry-After: " : "", resp->retry_after,
-	    resp->retry_after ? "\r\n" : "");
-	if (n < 0 || (size_t)n >= sizeof(head))
+	    "Content-Length: %zu\r\n",
+	    resp->status, status_text(resp->status), blen + 1);
+	if (w < 0)
 		return;
-	io_write(io, head, (size_t)n);
+	n = (size_t)w;
+	if (resp->allow != NULL && n < sizeof(head))
+		n += (size_t)snprintf(head + n, sizeof(head) - n,
+		    "Allow: %s\r\n", resp->allow);
+	if (resp->retry_after > 0 && n < sizeof(head))
+		n += (size_t)snprintf(head + n, sizeof(head) - n,
+		    "Retry-After: %d\r\n", resp->retry_after);
+	if (n + 2 >= sizeof(head))
+		return;
+	head[n++] = '\r';
+	head[n++] = '\n';
+	io_write(io, head, n);
 	io_write(io, resp->body, blen);
 	io_write(io, "\n", 1);
 }

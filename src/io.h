@@ -13,7 +13,7 @@
 #include "lh.h"
 
 #define LH_CONF_ENV		"LICENSEHOOK_CONF"
-#define LH_CONF_DEFAULT		LH_SYSCONFDIR "/licensehook/licensehook.conf"
+#define LH_CONF_DEFAULT		LH_SYSCONFDIR "/licensehook.conf"
 #define LH_PROVIDER_STRIPE	"stripe"
 #define LH_RETRY_AFTER		30	/* seconds, with every 503 */
 #define LH_KEYGEN_TRIES		8	/* fresh keys tried before giving up */

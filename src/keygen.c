@@ -253,10 +253,11 @@ keygen_mask(const char *key, char *out, size_t outlen)
 		return;
 	/* Anything that is not clearly a key is hidden whole. */
 	if (key == NULL || !keygen_mask_shape(key, &plen, &glen, &ngroups) ||
-	    (klen = strlen(key)) >= outlen) {
+	    strlen(key) >= outlen) {
 		(void)snprintf(out, outlen, "%s", "***");
 		return;
 	}
+	klen = strlen(key);
 
 	/* Keep the prefix and at most the last KEYGEN_MASK_SHOW symbols. */
 	show = glen < KEYGEN_MASK_SHOW ? glen : KEYGEN_MASK_SHOW;

@@ -94,12 +94,12 @@ sig_hdr_parse(const char *h, struct sig_hdr *hdr)
 	hend = h + len;
 
 	for (item = h;; item = end + 1) {
-		if ((end = memchr(item, ',', hend - item)) == NULL)
+		if ((end = memchr(item, ',', (size_t)(hend - item))) == NULL)
 			end = hend;
-		eq = memchr(item, '=', end - item);
-		klen = (eq != NULL ? eq : end) - item;
+		eq = memchr(item, '=', (size_t)(end - item));
+		klen = (size_t)((eq != NULL ? eq : end) - item);
 		val = eq != NULL ? eq + 1 : end;
-		vlen = end - val;
+		vlen = (size_t)(end - val);
 
 		if (klen == 1 && item[0] == 't') {
 			if (!have_t) {

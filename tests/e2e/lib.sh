@@ -1,4 +1,5 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034
+# (SC2034: the variables set here are read by the scripts that source it.)
 #
 # lib.sh: shared helpers for licensehook's end-to-end TAP scripts.
 #
@@ -222,11 +223,16 @@ wait_until() {
 }
 
 _alive() {
-	kill -0 "$1" 2>/dev/null
+	! _dead "$1"
 }
 
+# Gone, or a zombie waiting for whoever adopted it (a daemon's parent is
+# init, which may reap late).
 _dead() {
-	! kill -0 "$1" 2>/dev/null
+	kill -0 "$1" 2>/dev/null || return 0
+	[ -r "/proc/$1/stat" ] &&
+	    sed 's/^.*) \([A-Za-z]\) .*/\1/' "/proc/$1/stat" 2>/dev/null |
+	    grep -q '^[ZX]$'
 }
 
 # The direct children of a process (Linux /proc; empty elsewhere).
@@ -249,11 +255,11 @@ _kill_wait() {
 	done
 }
 
-# uniq_id [PREFIX]: a string unique to this run (letters and digits).
+# uniq_id: a string unique to this run (letters and digits).
 _lh_uniq_n=0
 uniq_id() {
 	_lh_uniq_n=$((_lh_uniq_n + 1))
-	printf '%s%s%d%s\n' "${1:-}" "$$" "$_lh_uniq_n" \
+	printf '%s%d%s\n' "$$" "$_lh_uniq_n" \
 	    "$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
 }
 
@@ -262,7 +268,7 @@ uniq_id() {
 # Settings write_config uses; tests change them before calling it.
 LH_SECRET=whsec_e2e_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 LH_SECRETS=$LH_SECRET		# space-separated: every webhook_secret line
-LH_MODE=test
+LH_MODE="test"
 LH_BODY_LIMIT=1048576
 LH_TOLERANCE=300
 LH_DEFAULT_TIER=basic		# empty: no [tiers] default
@@ -612,6 +618,7 @@ json_compact() {
 #   customer=cus_...  default the fixture's cus_M5wW9RPFk9xNZ5
 #   mode=subscription payment_status=paid
 #   plan=NAME         metadata.plan (default: metadata empty)
+#   tier=NAME         metadata.tier
 #   ref=TEXT          client_reference_id (default null)
 #   email=... name=...  customer_details (default the fixture's)
 #   pad=N             pad the event with an extra field to exactly N bytes
@@ -628,6 +635,7 @@ make_event() {
 	_me_mode=subscription
 	_me_paid=paid
 	_me_plan=
+	_me_tier=
 	_me_ref=
 	_me_email=chris@gorails.com
 	_me_name="Chris Oliver"
@@ -645,6 +653,7 @@ make_event() {
 		mode=*) _me_mode=$_me_v ;;
 		payment_status=*) _me_paid=$_me_v ;;
 		plan=*) _me_plan=$_me_v ;;
+		tier=*) _me_tier=$_me_v ;;
 		ref=*) _me_ref=$_me_v ;;
 		email=*) _me_email=$_me_v ;;
 		name=*) _me_name=$_me_v ;;
@@ -658,6 +667,9 @@ make_event() {
 	[ -z "$_me_ref" ] || _me_refjson="\"$(_sed_esc "$_me_ref")\""
 	_me_meta=
 	[ -z "$_me_plan" ] || _me_meta="\"plan\": \"$(_sed_esc "$_me_plan")\""
+	if [ -n "$_me_tier" ]; then
+		_me_meta="${_me_meta:+$_me_meta, }\"tier\": \"$(_sed_esc "$_me_tier")\""
+	fi
 	{
 		printf '{\n  "id": "%s",\n  "object": "event",\n' "$_me_id"
 		printf '  "api_version": "2024-06-20",\n  "created": %s,\n' \

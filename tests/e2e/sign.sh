@@ -19,7 +19,9 @@ usage() {
 	exit 2
 }
 
-[ $# -ge 2 ] && [ $# -le 3 ] || usage
+if [ $# -lt 2 ] || [ $# -gt 3 ]; then
+	usage
+fi
 secret=$1
 file=$2
 ts=${3:-$(date +%s)}

@@ -707,31 +707,47 @@ test_args(void)
 	ok(1, "conf_free(NULL) is a no-op");
 }
 
+/*
+ * Read top_srcdir/rel (top_srcdir from the environment, as automake's
+ * test harness sets it) into a new buffer.  Returns its length, or 0.
+ */
+static size_t
+read_srcfile(const char *rel, char **out)
+{
+	const char	*top;
+	char		 path[1024], *buf;
+	size_t		 n;
+	FILE		*f;
+
+	*out = NULL;
+	if ((top = getenv("top_srcdir")) == NULL || *top == '\0')
+		top = ".";
+	snprintf(path, sizeof(path), "%s/%s", top, rel);
+	if ((buf = malloc(LH_CONF_MAX + 1)) == NULL)
+		abort();
+	if ((f = fopen(path, "r")) == NULL) {
+		ok(0, "open %s", path);
+		free(buf);
+		return 0;
+	}
+	n = fread(buf, 1, LH_CONF_MAX, f);
+	fclose(f);
+	buf[n] = '\0';
+	*out = buf;
+	return n;
+}
+
 /* The shipped sample must parse, since the docs tell people to copy it. */
 static void
 test_sample(void)
 {
 	struct lh_conf	*c = NULL;
-	const char	*top;
-	char		 path[1024], err[ERRLEN], *buf;
+	char		 err[ERRLEN], *buf;
 	size_t		 n;
-	FILE		*f;
 	enum lh_err	 r;
 
-	if ((top = getenv("top_srcdir")) == NULL || *top == '\0')
-		top = ".";
-	snprintf(path, sizeof(path), "%s/contrib/licensehook.conf.sample",
-	    top);
-	if ((buf = malloc(LH_CONF_MAX + 1)) == NULL)
-		abort();
-	if ((f = fopen(path, "r")) == NULL) {
-		ok(0, "sample: open %s", path);
-		free(buf);
+	if ((n = read_srcfile("contrib/licensehook.conf.sample", &buf)) == 0)
 		return;
-	}
-	n = fread(buf, 1, LH_CONF_MAX + 1, f);
-	fclose(f);
-	ok(n > 0 && n <= LH_CONF_MAX, "sample: read %zu bytes", n);
 	r = conf_parse(buf, n, &c, err, sizeof(err));
 	if (!ok(r == LH_OK && c != NULL, "sample: parses"))
 		printf("#   error \"%s\"\n", err);
@@ -755,6 +771,49 @@ test_sample(void)
 	free(buf);
 }
 
+/*
+ * The configurations in the EXAMPLES section of licensehook.conf(5) are
+ * the ones tested here: the first literal display is the full example,
+ * the second the smallest file.
+ */
+static void
+test_manpage(void)
+{
+	static const char bd[] = ".Bd -literal -offset indent\n";
+	struct lh_conf	*c;
+	char		 err[ERRLEN], *buf, *p, *e;
+	enum lh_err	 r;
+	int		 i;
+
+	if (read_srcfile("man/licensehook.conf.5", &buf) == 0)
+		return;
+	if ((p = strstr(buf, "\n.Sh EXAMPLES\n")) == NULL) {
+		ok(0, "man page: has EXAMPLES");
+		free(buf);
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		if ((p = strstr(p, bd)) == NULL ||
+		    (e = strstr(p, "\n.Ed\n")) == NULL) {
+			ok(0, "man page: example %d found", i);
+			break;
+		}
+		p += sizeof(bd) - 1;
+		e[1] = '\0';
+		if (i == 0)
+			is_str(p, full, "man page: full example is the "
+			    "tested one");
+		c = NULL;
+		r = conf_parse(p, strlen(p), &c, err, sizeof(err));
+		if (!ok(r == LH_OK && c != NULL, "man page: example %d "
+		    "parses", i))
+			printf("#   error \"%s\"\n", err);
+		conf_free(c);
+		p = e + 2;
+	}
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -768,5 +827,6 @@ main(void)
 	test_lookup();
 	test_args();
 	test_sample();
+	test_manpage();
 	return done_testing();
 }

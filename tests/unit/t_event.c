@@ -237,7 +237,8 @@ static const struct tcase cases[] = {
 	    LIT(HDR("checkout.session.completed") ",\"data\":[]}"),
 	    LH_ERR_EVENT_FIELD, NULL, NULL },
 	{ "checkout data.object null",
-	    LIT(HDR("checkout.session.completed") ",\"data\":{\"object\":null}}"),
+	    LIT(HDR("checkout.session.completed")
+	    ",\"data\":{\"object\":null}}"),
 	    LH_ERR_EVENT_FIELD, NULL, NULL },
 	{ "checkout data.object without id",
 	    LIT(HDR("checkout.session.completed") ",\"data\":{\"object\":{}}}"),
@@ -251,8 +252,8 @@ static const struct tcase cases[] = {
 	{ "checkout data.object.object right",
 	    LIT(CO(",\"object\":\"checkout.session\"")), LH_OK, "object_id",
 	    "cs_1" },
-	{ "checkout data.object.object wrong", LIT(CO(",\"object\":\"charge\"")),
-	    LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "checkout data.object.object wrong",
+	    LIT(CO(",\"object\":\"charge\"")), LH_ERR_EVENT_FIELD, NULL, NULL },
 	{ "mode", LIT(CO(",\"mode\":\"payment\"")), LH_OK, "mode", "payment" },
 	{ "mode absent", LIT(CO("")), LH_OK, "mode", NULL },
 	{ "mode a number", LIT(CO(",\"mode\":1")), LH_ERR_EVENT_FIELD,
@@ -440,7 +441,8 @@ struct fcase {
 static const struct fcase fcases[] = {
 	{ "checkout.session.completed.json", LH_EVT_CHECKOUT_COMPLETED,
 	    1658353296, 0, "evt_test_checkout_1", "checkout.session.completed",
-	    "cs_test_a1UejXx8ebIdTzFolicVypUAZpOBVkoQKDbaarXoPlPVtj8p0zujPEEhjT",
+	    "cs_test_a1UejXx8ebIdTzFolicVypUAZpOBVkoQKDbaarXoPlPV"
+	    "tj8p0zujPEEhjT",
 	    "subscription", "paid", "cus_M5wW9RPFk9xNZ5", "chris@gorails.com",
 	    "Chris Oliver", "sub_1LNkeSKXBGcbgpbZ7jMqOPSi", NULL, NULL },
 	{ "checkout.session.completed.payment.json", LH_EVT_CHECKOUT_COMPLETED,

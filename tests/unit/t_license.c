@@ -137,6 +137,20 @@ conf_load(const char *text)
 	return conf;
 }
 
+static char *
+xstrdup(const char *s)
+{
+	char	*p;
+
+	if (s == NULL)
+		return NULL;
+	if ((p = strdup(s)) == NULL) {
+		printf("Bail out! out of memory\n");
+		exit(2);
+	}
+	return p;
+}
+
 static void
 run_case(const struct tcase *t, const struct lh_conf *conf)
 {
@@ -144,17 +158,17 @@ run_case(const struct tcase *t, const struct lh_conf *conf)
 	struct lh_decision	 d;
 	enum lh_err		 r;
 
-	/* Only the fields license_decide() reads; strings are not owned. */
+	/* Only the fields license_decide() reads. */
 	memset(&e, 0, sizeof(e));
-	e.id = (char *)"evt_t_license";
-	e.type_name = (char *)(t->type == CO ?
+	e.id = xstrdup("evt_t_license");
+	e.type_name = xstrdup(t->type == CO ?
 	    "checkout.session.completed" : "customer.created");
 	e.type = t->type;
-	e.object_id = (char *)"cs_t_license";
-	e.mode = (char *)t->mode;
-	e.payment_status = (char *)t->payment_status;
-	e.plan_hint = (char *)t->plan_hint;
-	e.client_reference_id = (char *)t->client_reference_id;
+	e.object_id = xstrdup("cs_t_license");
+	e.mode = xstrdup(t->mode);
+	e.payment_status = xstrdup(t->payment_status);
+	e.plan_hint = xstrdup(t->plan_hint);
+	e.client_reference_id = xstrdup(t->client_reference_id);
 
 	memset(&d, 0xa5, sizeof(d));
 	r = license_decide(conf, &e, &d);
@@ -167,6 +181,15 @@ run_case(const struct tcase *t, const struct lh_conf *conf)
 	if (t->want_tier != NULL)
 		ok(d.tier == conf_tier_by_name(conf, t->want_tier),
 		    "%s: tier points into the conf", t->name);
+
+	/* event_free() is in event.c, which this test does not link. */
+	free(e.id);
+	free(e.type_name);
+	free(e.object_id);
+	free(e.mode);
+	free(e.payment_status);
+	free(e.plan_hint);
+	free(e.client_reference_id);
 }
 
 int

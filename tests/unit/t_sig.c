@@ -20,28 +20,38 @@
 /* stripe-node EVENT_PAYLOAD_STRING */
 #define P_NODE	"{\n  \"id\": \"evt_test_webhook\",\n  \"object\": \"event\"\n}"
 /* stripe-python DUMMY_WEBHOOK_PAYLOAD */
-#define P_PY	"{\n  \"id\": \"evt_test_webhook\",\n  \"object\": \"event\",\n" \
-		"  \"data\": { \"object\": { \"id\": \"rdr_123\", " \
-		"\"object\": \"terminal.reader\" } }\n}"
+#define P_PY \
+	"{\n  \"id\": \"evt_test_webhook\",\n  \"object\": \"event\",\n" \
+	"  \"data\": { \"object\": { \"id\": \"rdr_123\", " \
+	"\"object\": \"terminal.reader\" } }\n}"
 /* P_NODE with one byte changed, and re-serialised without whitespace. */
-#define P_NODE_BYTE "{\n  \"id\": \"evt_test_webhooK\",\n  \"object\": \"event\"\n}"
+#define P_NODE_BYTE \
+	"{\n  \"id\": \"evt_test_webhooK\",\n  \"object\": \"event\"\n}"
 #define P_NODE_COMPACT "{\"id\":\"evt_test_webhook\",\"object\":\"event\"}"
 
 #define T1	1234567890LL
-#define V_NODE	"45969f456b3331a0f76e237ed33423d5f758908f1f0432d30e7d45ba89bb9edd"
+#define V_NODE \
+	"45969f456b3331a0f76e237ed33423d5f758908f1f0432d30e7d45ba89bb9edd"
 #define V_NODE_12345 \
-		"2672d138c9a412830f3bfe2ecc5bfb3277cf6f5b49d0119d77dd6cb64da1257e"
-#define V_PY	"f0f28fa1b5b673a64a1e14a1603c3124ef10442be092ae33b6d8144d7eaacfc9"
+	"2672d138c9a412830f3bfe2ecc5bfb3277cf6f5b49d0119d77dd6cb64da1257e"
+#define V_PY \
+	"f0f28fa1b5b673a64a1e14a1603c3124ef10442be092ae33b6d8144d7eaacfc9"
 #define V_PY_12345 \
-		"07b1ede164afb7b5de91267ffa656f568c65d6e0783ce0ac55ee094643578eda"
-#define V_ROLLED "e686dd5d80c2ff1ee83b7fa94b90e5730804f996e3f05db3f117fefa3134e5d8"
+	"07b1ede164afb7b5de91267ffa656f568c65d6e0783ce0ac55ee094643578eda"
+#define V_ROLLED \
+	"e686dd5d80c2ff1ee83b7fa94b90e5730804f996e3f05db3f117fefa3134e5d8"
 /* Not from the json: see the comment at the top. */
-#define V_WRONG	"f4875298acbc28ff7cdc6beb66bda76c04ae6ad4716409561677618721488cb0"
-#define V_EMPTY	"3ca7076eb59a4cfad91bcd1d93cdbfa5a273023b2d0eaa4402e55c660a6dfe9d"
-#define V_T0	"362342f802644db111277db1b25ac1b74afc25ff42c5a65fc19f332d79254e85"
-#define V_T18	"e517ecdafa72451238f1d3936e09870fcc8ca8f0332ab51cb0ce031cbafc8708"
+#define V_WRONG \
+	"f4875298acbc28ff7cdc6beb66bda76c04ae6ad4716409561677618721488cb0"
+#define V_EMPTY \
+	"3ca7076eb59a4cfad91bcd1d93cdbfa5a273023b2d0eaa4402e55c660a6dfe9d"
+#define V_T0 \
+	"362342f802644db111277db1b25ac1b74afc25ff42c5a65fc19f332d79254e85"
+#define V_T18 \
+	"e517ecdafa72451238f1d3936e09870fcc8ca8f0332ab51cb0ce031cbafc8708"
 #define T18	123456789012345678LL
-#define V_UPPER	"45969F456B3331A0F76E237ED33423D5F758908F1F0432D30E7D45BA89BB9EDD"
+#define V_UPPER \
+	"45969F456B3331A0F76E237ED33423D5F758908F1F0432D30E7D45BA89BB9EDD"
 
 #define H1	"t=1234567890,v1=" V_NODE
 
@@ -305,7 +315,8 @@ test_table(void)
 static void
 test_built(void)
 {
-	char	 hdr[LH_SIGHDR_MAX + 2], hex[65], *body, *secrets[] = { S_TEST };
+	char	 hdr[LH_SIGHDR_MAX + 2], hex[65], *body;
+	char	*secrets[] = { S_TEST };
 	size_t	 len, m;
 
 	/* The last v1 considered is the LH_SIG_V1_MAX-th. */

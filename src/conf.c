@@ -16,8 +16,8 @@
 
 #define CONF_ACTIVATIONS_MAX	100000	/* tier max_activations */
 #define CONF_BUSY_TIMEOUT_MAX	600000	/* milliseconds */
-#define CONF_ECHO_MAX		32	/* bytes of a stray token shown in errors */
-#define CONF_WHSEC		"whsec_"	/* Stripe signing secret prefix */
+#define CONF_ECHO_MAX		32	/* bytes, a token quoted in errors */
+#define CONF_WHSEC		"whsec_" /* Stripe signing secrets start so */
 /* Each key symbol is one of the 32 in LH_KEY_ALPHABET: 5 bits. */
 #define CONF_SYMBOL_BITS	5
 
@@ -584,11 +584,11 @@ conf_line(struct conf_state *st, char *line, size_t len)
 {
 	char		*s, *eq, *key, *val;
 	size_t		 i;
+	unsigned char	 c;
 	enum lh_err	 r;
 
 	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)line[i];
-
+		c = (unsigned char)line[i];
 		if ((c < ' ' && c != '\t') || c == 0x7f)
 			return conf_err(st, "control character 0x%02x in "
 			    "column %zu", c, i + 1);
@@ -676,7 +676,8 @@ conf_check(struct conf_state *st)
 				continue;
 			st->lineno = st->prices_line[i];
 			return conf_err(st, "tier.%s.prices: '%s' is also the "
-			    "name of tier '%s'", conf_echo(t->name, LH_NAME_MAX),
+			    "name of tier '%s'",
+			    conf_echo(t->name, LH_NAME_MAX),
 			    conf_echo(t->prices[j], LH_FIELD_MAX),
 			    conf_echo(named->name, LH_NAME_MAX));
 		}
@@ -695,7 +696,6 @@ conf_parse(const char *text, size_t len, struct lh_conf **out, char *errbuf,
 	size_t		 n;
 	enum lh_err	 r = LH_ERR_INTERNAL;
 
-	memset(line, 0, sizeof(line));
 	memset(&st, 0, sizeof(st));
 	st.errbuf = errbuf;
 	st.errlen = errlen;

@@ -11,16 +11,19 @@
 
 #define ERRLEN	256
 
-/* Every secret in this file contains this, so any echo is caught. */
+/* The test secrets contain this, so that any echo of one is caught. */
 #define LEAK	"SUPERSECRET"
 
-#define DB	"[licensehook]\ndatabase = /var/lib/licensehook/licensehook.db\n"
+#define DB	"[licensehook]\n" \
+	"database = /var/lib/licensehook/licensehook.db\n"
 #define SEC	"[stripe]\nwebhook_secret = whsec_" LEAK "ok\n"
 #define MIN	DB SEC
+/* One more webhook_secret line. */
+#define S(n)	"webhook_secret = whsec_" LEAK #n "\n"
 
 /*
- * The EXAMPLES section of licensehook.conf(5) shows this file; keep the
- * two the same.
+ * The first example in licensehook.conf(5); test_manpage() checks that
+ * the two stay the same.
  */
 static const char full[] =
     "# licensehook.conf for shop.example.com\n"
@@ -118,12 +121,8 @@ static const struct bad bad[] = {
 	    "stripe.webhook_secret: nothing after whsec_" },
 	{ "secret empty", DB "[stripe]\nwebhook_secret =\n", 0,
 	    "stripe.webhook_secret: must start with whsec_" },
-	{ "nine secrets", MIN
-	    "webhook_secret = whsec_" LEAK "2\nwebhook_secret = whsec_" LEAK "3\n"
-	    "webhook_secret = whsec_" LEAK "4\nwebhook_secret = whsec_" LEAK "5\n"
-	    "webhook_secret = whsec_" LEAK "6\nwebhook_secret = whsec_" LEAK "7\n"
-	    "webhook_secret = whsec_" LEAK "8\nwebhook_secret = whsec_" LEAK "9\n",
-	    0, "line 12: stripe.webhook_secret: more than 8 secrets" },
+	{ "nine secrets", MIN S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9), 0,
+	    "line 12: stripe.webhook_secret: more than 8 secrets" },
 	{ "secret pasted as a key", MIN "whsec_" LEAK " = 1\n", 0,
 	    "unknown key '(not shown)' in [stripe]" },
 	{ "secret pasted alone", MIN "whsec_" LEAK "\n", 0,
@@ -148,7 +147,8 @@ static const struct bad bad[] = {
 	{ "prefix dash", MIN "[keys]\nprefix = L-H\n", 0,
 	    "keys.prefix: only letters A-Z and digits 0-9 allowed" },
 	{ "default tier not defined", MIN "[tiers]\ndefault = gold\n"
-	    "[tier pro]\n", 0, "line 6: tiers.default: no [tier gold] section" },
+	    "[tier pro]\n", 0,
+	    "line 6: tiers.default: no [tier gold] section" },
 	{ "default tier bad name", MIN "[tiers]\ndefault = a b\n", 0,
 	    "line 6: tiers.default: not a tier name" },
 	{ "duplicate tier", MIN "[tier pro]\n[tier PRO]\n", 0,
@@ -158,8 +158,8 @@ static const struct bad bad[] = {
 	{ "tier name with space", MIN "[tier pro plus]\n", 0,
 	    "tier name 'pro plus' must be 1 to 64" },
 	{ "tier name 65", MIN "[tier "
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n",
-	    0, "must be 1 to 64" },
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n", 0, "must be 1 to 64" },
 	{ "price in two tiers", MIN "[tier a]\nprices = p1, p2\n"
 	    "[tier b]\nprices = P2\n", 0,
 	    "line 8: tier.b.prices: price id 'P2' is already in tier 'a'" },
@@ -214,8 +214,6 @@ struct good {
 	const char	*text;
 	int		(*check)(const struct lh_conf *);
 };
-
-#define S(n)	"webhook_secret = whsec_" LEAK #n "\n"
 
 static const struct good good[] = {
 	{ "body_limit max", DB "body_limit = 16777216\n" SEC, chk_body_max },
@@ -574,7 +572,7 @@ test_limits(void)
 {
 	struct lh_conf	*c;
 	char		 err[ERRLEN], *buf, *p;
-	size_t		 len, i;
+	size_t		 len, i, j;
 	enum lh_err	 r;
 
 	/* The text itself: LH_CONF_MAX bytes of comments pass. */
@@ -619,6 +617,7 @@ test_limits(void)
 	ok(r == LH_ERR_CONF && c == NULL &&
 	    strstr(err, "more than 64 tiers") != NULL,
 	    "%d tiers: rejected", LH_TIERS_MAX + 1);
+	conf_free(c);
 	free(buf);
 
 	/* LH_TIER_PRICES_MAX prices in one tier, then one more. */
@@ -626,8 +625,6 @@ test_limits(void)
 	if ((buf = malloc(len)) == NULL)
 		abort();
 	for (i = LH_TIER_PRICES_MAX; i <= LH_TIER_PRICES_MAX + 1; i++) {
-		size_t j;
-
 		p = buf;
 		p += snprintf(p, len, "%s[tier a]\nprices = p0", MIN);
 		for (j = 1; j < i; j++)

@@ -98,12 +98,32 @@ struct lh_tier {
 	size_t		 nprices;
 	int		 max_activations;	/* 0 = unlimited */
 	char		*features;		/* comma-separated, as configured */
+	int		 rank;			/* higher is better; default: order in the file */
 };
 
 struct lh_keyfmt {
 	char		 prefix[LH_KEY_PREFIX_MAX + 1];	/* may be empty */
 	int		 groups;
 	int		 group_len;
+};
+
+/* What happens when the provider cancels, refunds or loses a dispute. */
+enum lh_policy {
+	LH_POL_REVOKE = 0,	/* the key stops working for good */
+	LH_POL_FREE_TIER,	/* the key stays, on lifecycle.free_tier */
+	LH_POL_RECORD		/* record only, the license is unchanged */
+};
+
+/* [lifecycle]: the vendor's rules for time and payment trouble. */
+struct lh_lifecycle {
+	long		 expiry_slack;		/* s past period end still valid (1 d) */
+	long		 grace_reminder;	/* s after a failed payment: remind (3 d) */
+	long		 grace_free;		/* s: drop to free_tier if set (7 d) */
+	long		 grace_suspend;		/* s: suspend (14 d) */
+	char		*free_tier;		/* NULL: none */
+	enum lh_policy	 on_cancel;		/* REVOKE or FREE_TIER */
+	enum lh_policy	 on_refund;		/* REVOKE or RECORD */
+	enum lh_policy	 on_dispute_lost;	/* REVOKE or RECORD */
 };
 
 struct lh_conf {
@@ -120,6 +140,7 @@ struct lh_conf {
 	enum lh_log_target log_target;
 	char		*log_file;			/* with LH_LOG_FILE */
 	int		 busy_timeout;			/* milliseconds */
+	struct lh_lifecycle life;
 };
 
 /*
@@ -161,13 +182,29 @@ enum lh_err	 sig_stripe_fmt(const char *secret, long long t,
 
 enum lh_evt_type {
 	LH_EVT_OTHER = 0,		/* recorded and ignored */
-	LH_EVT_CHECKOUT_COMPLETED	/* checkout.session.completed */
+	LH_EVT_CHECKOUT_COMPLETED,	/* checkout.session.completed */
+	LH_EVT_CHECKOUT_ASYNC_PAID,	/* checkout.session.async_payment_succeeded */
+	LH_EVT_CUSTOMER,		/* customer.created, customer.updated */
+	LH_EVT_SUB_CREATED,		/* customer.subscription.created */
+	LH_EVT_SUB_UPDATED,		/* customer.subscription.updated */
+	LH_EVT_SUB_DELETED,		/* customer.subscription.deleted */
+	LH_EVT_SUB_PAUSED,		/* customer.subscription.paused */
+	LH_EVT_SUB_RESUMED,		/* customer.subscription.resumed */
+	LH_EVT_SUB_TRIAL_END,		/* customer.subscription.trial_will_end */
+	LH_EVT_INVOICE_PAID,		/* invoice.paid, invoice.payment_succeeded */
+	LH_EVT_INVOICE_FAILED,		/* invoice.payment_failed */
+	LH_EVT_CHARGE_REFUNDED,		/* charge.refunded */
+	LH_EVT_DISPUTE_CREATED,		/* charge.dispute.created */
+	LH_EVT_DISPUTE_CLOSED		/* charge.dispute.closed */
 };
 
+#define LH_EVT_PRICES_MAX	8	/* prices kept from one subscription/invoice */
+
 /*
- * A provider event reduced to the fields licensehook uses.  Every string
- * is an owned copy (or NULL when absent / JSON null), at most
- * LH_FIELD_MAX bytes, without NUL bytes.
+ * A provider event reduced to the fields licensehook uses, the same for
+ * both Stripe payload generations.  Every string is an owned copy (or
+ * NULL when absent / JSON null), at most LH_FIELD_MAX bytes, without NUL
+ * bytes; ids are 0x21-0x7e only.  Numbers are 0 when absent.
  */
 struct lh_event {
 	char		*id;		/* evt_... */
@@ -176,16 +213,51 @@ struct lh_event {
 	long long	 created;	/* unix time */
 	int		 livemode;	/* 0 or 1 */
 
-	/* checkout.session.completed: data.object */
-	char		*object_id;	/* cs_... */
+	/* Common to data.object of every handled type. */
+	char		*object_id;	/* cs_, cus_, sub_, in_, ch_, dp_... */
+	char		*customer_id;	/* cus_... (string or expanded object) */
+	char		*email;		/* checkout: customer_details.email or
+					   customer_email; customer: email;
+					   invoice: customer_email */
+	char		*name;		/* customer_details.name / customer name /
+					   invoice customer_name */
+	char		*subscription_id; /* checkout: subscription; subscription:
+					   its id; invoice: subscription or
+					   parent.subscription_details.subscription */
+	char		*payment_intent; /* pi_...: checkout, invoice, charge, dispute */
+	char		*charge_id;	/* ch_...: invoice.charge, charge.id, dispute.charge */
+
+	/* checkout.session.* */
 	char		*mode;		/* payment | subscription | setup */
 	char		*payment_status; /* paid | unpaid | no_payment_required */
-	char		*customer_id;	/* cus_... */
-	char		*email;		/* customer_details.email or customer_email */
-	char		*name;		/* customer_details.name */
-	char		*subscription_id; /* sub_... */
 	char		*client_reference_id;
 	char		*plan_hint;	/* metadata.plan, else metadata.tier */
+
+	/* customer.subscription.* and invoice.* line items */
+	char		*sub_status;	/* active, trialing, past_due, ... */
+	char		*prices[LH_EVT_PRICES_MAX]; /* items.data[].price.id, or
+					   lines.data[].price.id, or
+					   lines.data[].pricing.price_details.price */
+	char		*price_plans[LH_EVT_PRICES_MAX]; /* the same item's
+					   price.metadata.plan, else expanded
+					   price.product.metadata.plan; or NULL */
+	size_t		 nprices;
+	long long	 period_end;	/* current_period_end (top level, or the
+					   latest of items.data[]); invoice:
+					   latest lines.data[].period.end */
+	int		 cancel_at_period_end;
+	long long	 trial_end;
+
+	/* invoice.* */
+	long long	 attempt_count;
+
+	/* charge.refunded */
+	long long	 amount;
+	long long	 amount_refunded;
+	int		 refunded;	/* charge.refunded: fully refunded */
+
+	/* charge.dispute.* */
+	char		*dispute_status; /* won, lost, warning_closed, ... */
 };
 
 /*
@@ -199,25 +271,118 @@ struct lh_event {
 enum lh_err	 event_parse(const char *body, size_t len, struct lh_event **out);
 void		 event_free(struct lh_event *);
 
-/* ---- license decisions (license.c) --------------------------------- */
+/* ---- license state (license.c) ------------------------------------- */
+
+/* A subscription's status as the provider reports it (Stripe's names). */
+enum lh_sub_status {
+	LH_SUB_NONE = 0,		/* one-time purchase: no subscription */
+	LH_SUB_ACTIVE,
+	LH_SUB_TRIALING,
+	LH_SUB_PAST_DUE,
+	LH_SUB_UNPAID,
+	LH_SUB_CANCELED,
+	LH_SUB_INCOMPLETE,
+	LH_SUB_INCOMPLETE_EXPIRED,
+	LH_SUB_PAUSED
+};
+
+/* "active", "past_due", ...; "none" for LH_SUB_NONE. Never NULL. */
+const char	*license_sub_name(enum lh_sub_status);
+/* Parse a provider status name; -1 if unknown. */
+int		 license_sub_parse(const char *, enum lh_sub_status *);
+
+#define LH_REVOKE_MAX	32	/* bytes, a revocation reason */
+
+/*
+ * What is stored about one license: facts the provider told us, each
+ * with the event time that set it, so that events applied in any order
+ * converge.  The state at a moment is derived by license_view().
+ */
+struct lh_lic_facts {
+	char		 tier[LH_NAME_MAX + 1];	/* paid-for tier now */
+	char		 pending_tier[LH_NAME_MAX + 1];	/* "" or a downgrade */
+	long long	 pending_at;		/* when pending_tier applies */
+	enum lh_sub_status sub_status;
+	long long	 period_end;		/* paid through; 0: perpetual */
+	int		 cancel_at_period_end;
+	long long	 trial_end;
+	long long	 sub_event_at;		/* created of the newest
+						   subscription snapshot applied */
+	long long	 paid_at;		/* created of the newest paid invoice */
+	long long	 grace_since;		/* first failed payment not made
+						   good since; 0: none */
+	int		 disputed;		/* a dispute is open */
+	long long	 dispute_at;		/* created of the newest dispute event */
+	long long	 ended_at;		/* subscription ended onto the free tier */
+	char		 revoked[LH_REVOKE_MAX]; /* "" or why: canceled,
+						   refunded, dispute_lost, admin */
+	long long	 revoked_at;
+};
+
+/* The license as anyone asking at a moment sees it. */
+enum lh_lic_status {
+	LH_LIC_ACTIVE = 0,
+	LH_LIC_TRIALING,
+	LH_LIC_GRACE,		/* a payment failed; still valid */
+	LH_LIC_SUSPENDED,	/* paused, disputed, unpaid, grace ran out */
+	LH_LIC_EXPIRED,		/* paid period (+ slack) is over */
+	LH_LIC_REVOKED		/* canceled, refunded or dispute lost */
+};
+
+/* Where a failed payment stands on the grace schedule. */
+enum lh_grace {
+	LH_GRACE_NONE = 0,
+	LH_GRACE_WARNED,	/* failed; license valid */
+	LH_GRACE_REMINDED,	/* grace_reminder reached */
+	LH_GRACE_FREE_TIER,	/* grace_free reached: on the free tier */
+	LH_GRACE_SUSPENDED	/* grace_suspend reached */
+};
+
+struct lh_lic_view {
+	enum lh_lic_status status;
+	const char	*tier;		/* effective tier; borrowed (facts/conf) */
+	int		 valid;		/* the key works at all */
+	enum lh_grace	 grace;
+	long long	 grace_deadline; /* when grace ends in suspension; 0 */
+	long long	 expires_at;	/* period_end + slack; 0: never */
+	const char	*reason;	/* static: why not valid, or "" */
+};
+
+/* "active", "grace", ...  Never NULL. */
+const char	*license_status_name(enum lh_lic_status);
+
+/*
+ * The license as of now, from stored facts and the clock alone: pending
+ * downgrades, grace steps and expiry are right whether or not any
+ * periodic job ran.  Pure.
+ */
+void		 license_view(const struct lh_conf *, const struct lh_lic_facts *,
+		    time_t now, struct lh_lic_view *out);
 
 enum lh_action {
 	LH_ACT_IGNORE = 0,	/* record the event, change nothing */
-	LH_ACT_CREATE		/* create (or keep) the license for the purchase */
+	LH_ACT_CREATE,		/* make a license with out->facts */
+	LH_ACT_UPDATE,		/* replace the license's facts with out->facts */
+	LH_ACT_STALE,		/* older than what was applied: record only */
+	LH_ACT_DEFER		/* no license yet: keep until one exists */
 };
 
 struct lh_decision {
 	enum lh_action	 action;
-	const char	*reason;	/* static text: why ignored, or "created" */
+	const char	*reason;	/* static, for events.outcome */
 	const struct lh_tier *tier;	/* borrowed from the conf; with CREATE */
+	struct lh_lic_facts facts;	/* with CREATE and UPDATE */
 };
 
 /*
- * Decide what an event does, given the configuration.  Pure: the result
- * depends only on the arguments.  Returns LH_ERR_TIER_UNKNOWN when a
- * purchase maps to no tier and no default tier is configured.
+ * Decide what an event does to a license.  old holds the license's
+ * facts, or is NULL when no license matches the event yet.  Pure: the
+ * result depends only on the arguments.  Returns LH_ERR_TIER_UNKNOWN
+ * when a purchase or plan change maps to no tier and no default tier is
+ * configured.
  */
 enum lh_err	 license_decide(const struct lh_conf *, const struct lh_event *,
+		    const struct lh_lic_facts *old, time_t now,
 		    struct lh_decision *out);
 
 /* ---- keys (keygen.c) ----------------------------------------------- */

@@ -89,8 +89,10 @@ decide_checkout(const struct lh_conf *conf, const struct lh_event *e,
 
 enum lh_err
 license_decide(const struct lh_conf *conf, const struct lh_event *e,
-    struct lh_decision *out)
+    const struct lh_lic_facts *old, time_t now, struct lh_decision *out)
 {
+	(void)old;
+	(void)now;
 	if (out == NULL)
 		return LH_ERR_INTERNAL;
 	out->action = LH_ACT_IGNORE;
@@ -102,7 +104,7 @@ license_decide(const struct lh_conf *conf, const struct lh_event *e,
 	switch (e->type) {
 	case LH_EVT_CHECKOUT_COMPLETED:
 		return decide_checkout(conf, e, out);
-	case LH_EVT_OTHER:
+	default:
 		break;
 	}
 	/* Stripe sends every type the endpoint subscribes to (lh.h). */

@@ -158,7 +158,7 @@ webhook_stripe(struct lh_ctx *ctx, const struct lh_request *req, time_t now,
 	if (ev->livemode != (conf->mode == LH_MODE_LIVE))
 		ignored = "livemode_mismatch";
 	else {
-		if ((r = license_decide(conf, ev, &d)) != LH_OK) {
+		if ((r = license_decide(conf, ev, NULL, now, &d)) != LH_OK) {
 			if (r == LH_ERR_TIER_UNKNOWN)
 				snprintf(resp->detail, sizeof(resp->detail),
 				    "no tier for plan=%s client_reference_id=%s"

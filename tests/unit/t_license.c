@@ -171,7 +171,7 @@ run_case(const struct tcase *t, const struct lh_conf *conf)
 	e.client_reference_id = xstrdup(t->client_reference_id);
 
 	memset(&d, 0xa5, sizeof(d));
-	r = license_decide(conf, &e, &d);
+	r = license_decide(conf, &e, NULL, 0, &d);
 	is_int(r, t->want_err, "%s: error", t->name);
 	is_int(d.action, t->want_action, "%s: action", t->name);
 	is_str(d.reason, t->want_reason, "%s: reason", t->name);
@@ -211,11 +211,11 @@ main(void)
 	/* Bad arguments are a caller's bug. */
 	memset(&e, 0, sizeof(e));
 	e.type = LH_EVT_OTHER;
-	is_int(license_decide(NULL, &e, &d), LH_ERR_INTERNAL, "NULL conf");
+	is_int(license_decide(NULL, &e, NULL, 0, &d), LH_ERR_INTERNAL, "NULL conf");
 	is_int(d.action, LH_ACT_IGNORE, "NULL conf: action cleared");
 	ok(d.reason != NULL && d.tier == NULL, "NULL conf: reason, no tier");
-	is_int(license_decide(plain, NULL, &d), LH_ERR_INTERNAL, "NULL event");
-	is_int(license_decide(plain, &e, NULL), LH_ERR_INTERNAL, "NULL out");
+	is_int(license_decide(plain, NULL, NULL, 0, &d), LH_ERR_INTERNAL, "NULL event");
+	is_int(license_decide(plain, &e, NULL, 0, NULL), LH_ERR_INTERNAL, "NULL out");
 
 	conf_free(plain);
 	conf_free(dflt);

@@ -702,7 +702,7 @@ _sed_esc() {
 # so that FILE is exactly N bytes.
 _pad_file() {
 	_pf_size=$(wc -c <"$1" | tr -d ' ')
-	_pf_fixed=16	# length of '  "x_pad": "",' plus its newline
+	_pf_fixed=15	# length of '  "x_pad": "",' plus its newline
 	_pf_need=$(($2 - _pf_size - _pf_fixed))
 	if [ "$_pf_need" -lt 0 ]; then
 		echo "_pad_file: $1 is already $_pf_size bytes" >&2
@@ -712,7 +712,8 @@ _pad_file() {
 	awk -v pad="$_pf_x" '{ print }
 	    !done && /^  "object": "event",$/ {
 		printf "  \"x_pad\": \"%s\",\n", pad; done = 1 }' \
-	    "$1" >"$1.tmp" && mv "$1.tmp" "$1"
+	    "$1" >"$1.tmp" && mv "$1.tmp" "$1" &&
+	    [ "$(wc -c <"$1" | tr -d ' ')" -eq "$2" ]
 }
 
 # make_unhandled_event OUT [ID]: a whole Stripe event of a type

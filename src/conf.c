@@ -20,6 +20,11 @@
 #define CONF_WHSEC		"whsec_" /* Stripe signing secrets start so */
 /* Each key symbol is one of the 32 in LH_KEY_ALPHABET: 5 bits. */
 #define CONF_SYMBOL_BITS	5
+#define CONF_RANK_MAX		1000	/* tier rank */
+#define CONF_DAY		86400	/* seconds */
+/* A duration: at most a leap year, so that sums of them fit any long. */
+#define CONF_DURATION_MAX	(366L * CONF_DAY)
+#define CONF_DURATION_DIGITS	9	/* more cannot be under the max */
 
 #define nitems(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -29,7 +34,8 @@ enum conf_sect {
 	SECT_STRIPE,
 	SECT_KEYS,
 	SECT_TIERS,
-	SECT_TIER,
+	SECT_LIFECYCLE,
+	SECT_TIER,		/* the only repeated section: keep it last */
 	SECT__COUNT
 };
 
@@ -56,6 +62,15 @@ static enum lh_err	 set_default(struct conf_state *, char *);
 static enum lh_err	 set_prices(struct conf_state *, char *);
 static enum lh_err	 set_max_act(struct conf_state *, char *);
 static enum lh_err	 set_features(struct conf_state *, char *);
+static enum lh_err	 set_rank(struct conf_state *, char *);
+static enum lh_err	 set_expiry_slack(struct conf_state *, char *);
+static enum lh_err	 set_grace_reminder(struct conf_state *, char *);
+static enum lh_err	 set_grace_free(struct conf_state *, char *);
+static enum lh_err	 set_grace_suspend(struct conf_state *, char *);
+static enum lh_err	 set_free_tier(struct conf_state *, char *);
+static enum lh_err	 set_on_cancel(struct conf_state *, char *);
+static enum lh_err	 set_on_refund(struct conf_state *, char *);
+static enum lh_err	 set_on_dispute_lost(struct conf_state *, char *);
 
 static const struct conf_key conf_keys[] = {
 	{ SECT_LICENSEHOOK,	"database",		0, set_database },
@@ -70,13 +85,30 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_KEYS,		"groups",		0, set_groups },
 	{ SECT_KEYS,		"group_length",		0, set_group_len },
 	{ SECT_TIERS,		"default",		0, set_default },
+	{ SECT_LIFECYCLE,	"expiry_slack",		0, set_expiry_slack },
+	{ SECT_LIFECYCLE,	"grace_reminder",	0, set_grace_reminder },
+	{ SECT_LIFECYCLE,	"grace_free_tier",	0, set_grace_free },
+	{ SECT_LIFECYCLE,	"grace_suspend",	0, set_grace_suspend },
+	{ SECT_LIFECYCLE,	"free_tier",		0, set_free_tier },
+	{ SECT_LIFECYCLE,	"on_cancel",		0, set_on_cancel },
+	{ SECT_LIFECYCLE,	"on_refund",		0, set_on_refund },
+	{ SECT_LIFECYCLE,	"on_dispute_lost",	0, set_on_dispute_lost },
 	{ SECT_TIER,		"prices",		0, set_prices },
 	{ SECT_TIER,		"max_activations",	0, set_max_act },
 	{ SECT_TIER,		"features",		0, set_features },
+	{ SECT_TIER,		"rank",			0, set_rank },
 };
 
 static const char *const conf_sect_names[SECT__COUNT] = {
-	NULL, "licensehook", "stripe", "keys", "tiers", "tier"
+	NULL, "licensehook", "stripe", "keys", "tiers", "lifecycle", "tier"
+};
+
+/* The grace steps, in the order their durations must be. */
+enum conf_grace {
+	GRACE_REMINDER = 0,
+	GRACE_FREE,
+	GRACE_SUSPEND,
+	GRACE__COUNT
 };
 
 struct conf_state {
@@ -86,6 +118,9 @@ struct conf_state {
 	const struct conf_key	*key;		/* being set, names errors */
 	size_t			 lineno;	/* 0: not about one line */
 	size_t			 default_line;	/* of tiers.default */
+	size_t			 free_tier_line; /* of lifecycle.free_tier */
+	size_t			 on_cancel_line; /* of lifecycle.on_cancel */
+	size_t			 grace_line[GRACE__COUNT];
 	size_t			 prices_line[LH_TIERS_MAX];
 	int			 sect_seen[SECT__COUNT];
 	int			 key_seen[nitems(conf_keys)];
@@ -103,6 +138,14 @@ static char		*conf_value(char *);
 static int		 conf_name_ok(const char *);
 static enum lh_err	 conf_int(struct conf_state *, const char *,
 			    long long, long long, long long *);
+static enum lh_err	 conf_duration(struct conf_state *, const char *,
+			    long *);
+static enum lh_err	 conf_grace_set(struct conf_state *, enum conf_grace,
+			    const char *);
+static enum lh_err	 conf_policy(struct conf_state *, const char *,
+			    const char *, enum lh_policy, const char *,
+			    enum lh_policy, enum lh_policy *);
+static enum lh_err	 conf_check_life(struct conf_state *);
 static enum lh_err	 conf_line(struct conf_state *, char *, size_t);
 static enum lh_err	 conf_section(struct conf_state *, char *);
 static enum lh_err	 conf_tier_new(struct conf_state *, char *);
@@ -265,6 +308,60 @@ conf_int(struct conf_state *st, const char *s, long long min, long long max,
 		return conf_err(st, "must be a number from %lld to %lld",
 		    min, max);
 	*out = v;
+	return LH_OK;
+}
+
+/*
+ * A duration: digits, then at most one unit letter s, m, h or d (none
+ * means seconds), with nothing between or after them.  At most
+ * CONF_DURATION_MAX seconds; the digit count is capped first so that
+ * neither strtol nor the multiplication can overflow.
+ */
+static enum lh_err
+conf_duration(struct conf_state *st, const char *s, long *out)
+{
+	static const char units[] = "smhd";
+	static const long mul[] = { 1, 60, 3600, CONF_DAY };
+	const char	*u;
+	size_t		 i, n;
+	long long	 v;
+
+	*out = 0;
+	n = strlen(s);
+	u = NULL;
+	if (n > 0 && s[n - 1] >= 'a' && s[n - 1] <= 'z') {
+		if ((u = strchr(units, s[n - 1])) == NULL)
+			goto bad;
+		n--;
+	}
+	if (n == 0 || n > CONF_DURATION_DIGITS)
+		goto bad;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			goto bad;
+	/* At most 9 digits times a day fits 64 bits; long may be 32. */
+	v = strtoll(s, NULL, 10) * mul[u != NULL ? u - units : 0];
+	if (v > CONF_DURATION_MAX)
+		goto bad;
+	*out = (long)v;
+	return LH_OK;
+ bad:
+	return conf_err(st, "must be a duration from 0 to 366d: a number "
+	    "with an optional unit s, m, h or d");
+}
+
+/* An enumerated policy: one of two words. */
+static enum lh_err
+conf_policy(struct conf_state *st, const char *val, const char *w1,
+    enum lh_policy p1, const char *w2, enum lh_policy p2,
+    enum lh_policy *out)
+{
+	if (strcmp(val, w1) == 0)
+		*out = p1;
+	else if (strcmp(val, w2) == 0)
+		*out = p2;
+	else
+		return conf_err(st, "must be %s or %s", w1, w2);
 	return LH_OK;
 }
 
@@ -508,6 +605,94 @@ set_features(struct conf_state *st, char *val)
 }
 
 static enum lh_err
+set_rank(struct conf_state *st, char *val)
+{
+	long long	 v;
+	enum lh_err	 r;
+
+	if ((r = conf_int(st, val, 0, CONF_RANK_MAX, &v)) != LH_OK)
+		return r;
+	st->tier->rank = (int)v;
+	return LH_OK;
+}
+
+static enum lh_err
+set_expiry_slack(struct conf_state *st, char *val)
+{
+	return conf_duration(st, val, &st->conf->life.expiry_slack);
+}
+
+/* The order of the three steps is checked in conf_check_life(). */
+static enum lh_err
+conf_grace_set(struct conf_state *st, enum conf_grace g, const char *val)
+{
+	struct lh_lifecycle *life = &st->conf->life;
+	long		*dst;
+
+	if (g == GRACE_REMINDER)
+		dst = &life->grace_reminder;
+	else if (g == GRACE_FREE)
+		dst = &life->grace_free;
+	else
+		dst = &life->grace_suspend;
+	st->grace_line[g] = st->lineno;
+	return conf_duration(st, val, dst);
+}
+
+static enum lh_err
+set_grace_reminder(struct conf_state *st, char *val)
+{
+	return conf_grace_set(st, GRACE_REMINDER, val);
+}
+
+static enum lh_err
+set_grace_free(struct conf_state *st, char *val)
+{
+	return conf_grace_set(st, GRACE_FREE, val);
+}
+
+static enum lh_err
+set_grace_suspend(struct conf_state *st, char *val)
+{
+	return conf_grace_set(st, GRACE_SUSPEND, val);
+}
+
+/* Resolved in conf_check_life(), like tiers.default. */
+static enum lh_err
+set_free_tier(struct conf_state *st, char *val)
+{
+	if (!conf_name_ok(val))
+		return conf_err(st, "not a tier name (1 to %d of A-Z a-z "
+		    "0-9 _ . -)", LH_NAME_MAX);
+	if ((st->conf->life.free_tier = strdup(val)) == NULL)
+		return conf_nomem(st);
+	st->free_tier_line = st->lineno;
+	return LH_OK;
+}
+
+static enum lh_err
+set_on_cancel(struct conf_state *st, char *val)
+{
+	st->on_cancel_line = st->lineno;
+	return conf_policy(st, val, "revoke", LH_POL_REVOKE, "free_tier",
+	    LH_POL_FREE_TIER, &st->conf->life.on_cancel);
+}
+
+static enum lh_err
+set_on_refund(struct conf_state *st, char *val)
+{
+	return conf_policy(st, val, "revoke", LH_POL_REVOKE, "record",
+	    LH_POL_RECORD, &st->conf->life.on_refund);
+}
+
+static enum lh_err
+set_on_dispute_lost(struct conf_state *st, char *val)
+{
+	return conf_policy(st, val, "revoke", LH_POL_REVOKE, "record",
+	    LH_POL_RECORD, &st->conf->life.on_dispute_lost);
+}
+
+static enum lh_err
 conf_tier_new(struct conf_state *st, char *name)
 {
 	struct lh_conf	*conf = st->conf;
@@ -534,6 +719,8 @@ conf_tier_new(struct conf_state *st, char *name)
 		t->name = NULL;
 		return conf_nomem(st);
 	}
+	/* Later in the file ranks higher unless rank says otherwise. */
+	t->rank = (int)conf->ntiers;
 	conf->ntiers++;
 	st->tier = t;
 	for (i = 0; i < nitems(conf_keys); i++)
@@ -631,6 +818,54 @@ conf_line(struct conf_state *st, char *line, size_t len)
 	return r;
 }
 
+/*
+ * [lifecycle] rules that need the whole file: the free tier exists, a
+ * policy that needs it has it, and the grace steps come in order.
+ */
+static enum lh_err
+conf_check_life(struct conf_state *st)
+{
+	static const char *const gname[GRACE__COUNT] = {
+		"grace_reminder", "grace_free_tier", "grace_suspend"
+	};
+	struct lh_lifecycle *life = &st->conf->life;
+	const struct lh_tier *t;
+	long		 g[GRACE__COUNT];
+	char		*name;
+	int		 i;
+
+	if (life->free_tier != NULL) {
+		st->lineno = st->free_tier_line;
+		if ((t = conf_tier_by_name(st->conf, life->free_tier)) == NULL)
+			return conf_err(st, "lifecycle.free_tier: no [tier %s] "
+			    "section", conf_echo(life->free_tier,
+			    LH_NAME_MAX));
+		if ((name = strdup(t->name)) == NULL)
+			return conf_nomem(st);
+		free(life->free_tier);
+		life->free_tier = name;
+	} else if (life->on_cancel == LH_POL_FREE_TIER) {
+		st->lineno = st->on_cancel_line;
+		return conf_err(st, "lifecycle.on_cancel: free_tier needs "
+		    "lifecycle.free_tier");
+	}
+	g[GRACE_REMINDER] = life->grace_reminder;
+	g[GRACE_FREE] = life->grace_free;
+	g[GRACE_SUSPEND] = life->grace_suspend;
+	for (i = 0; i + 1 < GRACE__COUNT; i++) {
+		if (g[i] <= g[i + 1])
+			continue;
+		/* The later of the two lines; 0 if both are defaults. */
+		st->lineno = st->grace_line[i] > st->grace_line[i + 1] ?
+		    st->grace_line[i] : st->grace_line[i + 1];
+		return conf_err(st, "lifecycle.%s, lifecycle.%s: %ld s is "
+		    "more than %ld s; grace_reminder <= grace_free_tier <= "
+		    "grace_suspend", gname[i], gname[i + 1], g[i], g[i + 1]);
+	}
+	st->lineno = 0;
+	return LH_OK;
+}
+
 /* Rules that need the whole file. */
 static enum lh_err
 conf_check(struct conf_state *st)
@@ -682,7 +917,7 @@ conf_check(struct conf_state *st)
 			    conf_echo(named->name, LH_NAME_MAX));
 		}
 	}
-	return LH_OK;
+	return conf_check_life(st);
 }
 
 enum lh_err
@@ -735,6 +970,13 @@ conf_parse(const char *text, size_t len, struct lh_conf **out, char *errbuf,
 	conf->keyfmt.group_len = 4;
 	conf->log_target = LH_LOG_STDERR;
 	conf->busy_timeout = LH_BUSY_TIMEOUT_DEFAULT;
+	conf->life.expiry_slack = CONF_DAY;
+	conf->life.grace_reminder = 3 * CONF_DAY;
+	conf->life.grace_free = 7 * CONF_DAY;
+	conf->life.grace_suspend = 14 * CONF_DAY;
+	conf->life.on_cancel = LH_POL_REVOKE;
+	conf->life.on_refund = LH_POL_REVOKE;
+	conf->life.on_dispute_lost = LH_POL_REVOKE;
 	st.conf = conf;
 
 	p = text;
@@ -801,6 +1043,7 @@ conf_free(struct lh_conf *conf)
 	}
 	free(conf->default_tier);
 	free(conf->log_file);
+	free(conf->life.free_tier);
 	explicit_bzero(conf, sizeof(*conf));
 	free(conf);
 }

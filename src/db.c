@@ -20,13 +20,20 @@ enum db_stmt {
 	ST_ROLLBACK,
 	ST_EVENT_SEEN,
 	ST_EVENT_PUT,
+	ST_EVENT_OUTCOME,
+	ST_DEFERRED,
 	ST_CUSTOMER_FIND,
 	ST_CUSTOMER_INSERT,
 	ST_CUSTOMER_UPDATE,
 	ST_LICENSE_BY_SESSION,
 	ST_LICENSE_BY_SUB,
+	ST_LICENSE_BY_PAYMENT,
+	ST_LICENSE_BY_CUSTOMER,
+	ST_PAYMENT_PUT,
+	ST_LICENSE_GET,
 	ST_KEY_EXISTS,
 	ST_LICENSE_PUT,
+	ST_LICENSE_UPDATE,
 	ST_LICENSE_LINK,
 	ST_AUDIT_PUT,
 	ST_LICENSE_EACH,
@@ -34,6 +41,24 @@ enum db_stmt {
 	ST_EVENT_EACH,
 	ST__COUNT
 };
+
+/* The facts columns, in the order db_bind_facts() and db_col_facts()
+ * use them. */
+#define FACT_COLUMNS \
+	"tier, pending_tier, pending_at, sub_status, period_end," \
+	" cancel_at_period_end, trial_end, sub_event_at, paid_at," \
+	" grace_since, disputed, dispute_at, ended_at, revoked, revoked_at"
+
+#define LICENSE_SELECT \
+	"SELECT l.id, l.key, l.provider, l.checkout_session_id," \
+	" l.subscription_id, c.provider_customer_id, c.email, c.name," \
+	" l.livemode, l.created_at, l.updated_at," \
+	" l.tier, l.pending_tier, l.pending_at, l.sub_status, l.period_end," \
+	" l.cancel_at_period_end, l.trial_end, l.sub_event_at, l.paid_at," \
+	" l.grace_since, l.disputed, l.dispute_at, l.ended_at, l.revoked," \
+	" l.revoked_at" \
+	" FROM licenses l LEFT JOIN customers c ON c.id = l.customer_id"
+#define LICENSE_FACTS_COL	11	/* first facts column in LICENSE_SELECT */
 
 static const char *const db_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -43,8 +68,16 @@ static const char *const db_sql[ST__COUNT] = {
 	    "SELECT 1 FROM events WHERE provider = ?1 AND id = ?2",
 	[ST_EVENT_PUT] =
 	    "INSERT INTO events (provider, id, type, created, livemode,"
-	    " received_at, outcome, license_id, body)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	    " received_at, outcome, license_id, ref, body)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, nullif(?8, 0), ?9, ?10)",
+	[ST_EVENT_OUTCOME] =
+	    "UPDATE events SET outcome = ?3, license_id = nullif(?4, 0),"
+	    " ref = NULL WHERE provider = ?1 AND id = ?2",
+	[ST_DEFERRED] =
+	    "SELECT id, body FROM events"
+	    " WHERE provider = ?1 AND ref IS NOT NULL"
+	    " AND ref IN (?2, ?3, ?4, ?5)"
+	    " ORDER BY created, rowid LIMIT ?6",
 	[ST_CUSTOMER_FIND] =
 	    "SELECT id FROM customers"
 	    " WHERE provider = ?1 AND provider_customer_id = ?2",
@@ -52,20 +85,45 @@ static const char *const db_sql[ST__COUNT] = {
 	    "INSERT INTO customers (provider, provider_customer_id, email,"
 	    " name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
 	[ST_CUSTOMER_UPDATE] =
-	    "UPDATE customers SET email = coalesce(?2, email),"
-	    " name = coalesce(?3, name), updated_at = ?4 WHERE id = ?1",
+	    "UPDATE customers SET"
+	    " email = CASE WHEN ?5 THEN coalesce(?2, email)"
+	    "  ELSE coalesce(email, ?2) END,"
+	    " name = CASE WHEN ?5 THEN coalesce(?3, name)"
+	    "  ELSE coalesce(name, ?3) END,"
+	    " updated_at = ?4 WHERE id = ?1",
 	[ST_LICENSE_BY_SESSION] =
 	    "SELECT id FROM licenses"
 	    " WHERE provider = ?1 AND checkout_session_id = ?2",
 	[ST_LICENSE_BY_SUB] =
 	    "SELECT id FROM licenses"
 	    " WHERE provider = ?1 AND subscription_id = ?2",
+	[ST_LICENSE_BY_PAYMENT] =
+	    "SELECT license_id FROM payments WHERE provider = ?1 AND ref = ?2",
+	[ST_LICENSE_BY_CUSTOMER] =
+	    "SELECT min(l.id), count(*) FROM licenses l"
+	    " JOIN customers c ON c.id = l.customer_id"
+	    " WHERE c.provider = ?1 AND c.provider_customer_id = ?2",
+	[ST_PAYMENT_PUT] =
+	    "INSERT OR IGNORE INTO payments (provider, ref, license_id)"
+	    " VALUES (?1, ?2, ?3)",
+	[ST_LICENSE_GET] = LICENSE_SELECT " WHERE l.id = ?1",
 	[ST_KEY_EXISTS] = "SELECT 1 FROM licenses WHERE key = ?1",
 	[ST_LICENSE_PUT] =
 	    "INSERT INTO licenses (key, customer_id, provider,"
-	    " checkout_session_id, subscription_id, tier, status, livemode,"
-	    " created_at, updated_at)"
-	    " VALUES (?1, nullif(?2, 0), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+	    " checkout_session_id, subscription_id, livemode, created_at,"
+	    " updated_at, status, expires_at, " FACT_COLUMNS ")"
+	    " VALUES (?1, nullif(?2, 0), ?3, ?4, ?5, ?6, ?7, ?7, ?8,"
+	    " nullif(?9, 0), ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+	    " ?19, ?20, ?21, ?22, ?23, ?24)",
+	[ST_LICENSE_UPDATE] =
+	    "UPDATE licenses SET updated_at = ?7, status = ?8,"
+	    " expires_at = nullif(?9, 0),"
+	    " tier = ?10, pending_tier = ?11, pending_at = ?12,"
+	    " sub_status = ?13, period_end = ?14, cancel_at_period_end = ?15,"
+	    " trial_end = ?16, sub_event_at = ?17, paid_at = ?18,"
+	    " grace_since = ?19, disputed = ?20, dispute_at = ?21,"
+	    " ended_at = ?22, revoked = ?23, revoked_at = ?24"
+	    " WHERE id = ?1",
 	[ST_LICENSE_LINK] =
 	    "UPDATE licenses SET"
 	    " checkout_session_id = coalesce(checkout_session_id, ?2),"
@@ -74,20 +132,14 @@ static const char *const db_sql[ST__COUNT] = {
 	    " updated_at = ?5 WHERE id = ?1",
 	[ST_AUDIT_PUT] =
 	    "INSERT INTO audit (license_id, at, cause, old_status, new_status,"
-	    " old_tier, new_tier) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-#define LICENSE_COLUMNS \
-	    "SELECT l.id, l.key, l.tier, l.status, l.provider," \
-	    " l.checkout_session_id, l.subscription_id," \
-	    " c.provider_customer_id, c.email, c.name, l.livemode," \
-	    " l.created_at, l.updated_at, coalesce(l.expires_at, 0)" \
-	    " FROM licenses l LEFT JOIN customers c ON c.id = l.customer_id"
-	[ST_LICENSE_EACH] = LICENSE_COLUMNS
-	    " ORDER BY l.id DESC LIMIT ?1",
-	[ST_LICENSE_MATCH] = LICENSE_COLUMNS
+	    " old_tier, new_tier, old_expires_at, new_expires_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, nullif(?8, 0),"
+	    " nullif(?9, 0))",
+	[ST_LICENSE_EACH] = LICENSE_SELECT " ORDER BY l.id DESC LIMIT ?1",
+	[ST_LICENSE_MATCH] = LICENSE_SELECT
 	    " WHERE l.key = upper(?2) OR c.email = ?2 COLLATE NOCASE"
 	    " OR c.provider_customer_id = ?2 OR l.subscription_id = ?2"
 	    " ORDER BY l.id DESC LIMIT ?1",
-#undef LICENSE_COLUMNS
 	[ST_EVENT_EACH] =
 	    "SELECT e.provider, e.id, e.type, e.outcome, l.key, e.created,"
 	    " e.received_at, e.livemode FROM events e"
@@ -110,10 +162,13 @@ static const char *const db_migrations[LH_SCHEMA_VERSION] = {
 	"  received_at INTEGER NOT NULL,"
 	"  outcome TEXT NOT NULL,"
 	"  license_id INTEGER REFERENCES licenses(id),"
+	"  ref TEXT,"			/* set while deferred */
 	"  body BLOB NOT NULL,"
 	"  PRIMARY KEY (provider, id)"
 	");"
 	"CREATE INDEX events_received ON events (received_at);"
+	"CREATE INDEX events_deferred ON events (provider, ref)"
+	"  WHERE ref IS NOT NULL;"
 	"CREATE TABLE customers ("
 	"  id INTEGER PRIMARY KEY,"
 	"  provider TEXT NOT NULL,"
@@ -132,16 +187,38 @@ static const char *const db_migrations[LH_SCHEMA_VERSION] = {
 	"  provider TEXT NOT NULL,"
 	"  checkout_session_id TEXT,"
 	"  subscription_id TEXT,"
-	"  tier TEXT NOT NULL,"
-	"  status TEXT NOT NULL,"
 	"  livemode INTEGER NOT NULL,"
 	"  created_at INTEGER NOT NULL,"
 	"  updated_at INTEGER NOT NULL,"
+	/* The view when last written, for listings; reads derive it anew. */
+	"  status TEXT NOT NULL,"
 	"  expires_at INTEGER,"
+	/* Facts (struct lh_lic_facts). */
+	"  tier TEXT NOT NULL,"
+	"  pending_tier TEXT NOT NULL DEFAULT '',"
+	"  pending_at INTEGER NOT NULL DEFAULT 0,"
+	"  sub_status TEXT NOT NULL DEFAULT 'none',"
+	"  period_end INTEGER NOT NULL DEFAULT 0,"
+	"  cancel_at_period_end INTEGER NOT NULL DEFAULT 0,"
+	"  trial_end INTEGER NOT NULL DEFAULT 0,"
+	"  sub_event_at INTEGER NOT NULL DEFAULT 0,"
+	"  paid_at INTEGER NOT NULL DEFAULT 0,"
+	"  grace_since INTEGER NOT NULL DEFAULT 0,"
+	"  disputed INTEGER NOT NULL DEFAULT 0,"
+	"  dispute_at INTEGER NOT NULL DEFAULT 0,"
+	"  ended_at INTEGER NOT NULL DEFAULT 0,"
+	"  revoked TEXT NOT NULL DEFAULT '',"
+	"  revoked_at INTEGER NOT NULL DEFAULT 0,"
 	"  UNIQUE (provider, checkout_session_id),"
 	"  UNIQUE (provider, subscription_id)"
 	");"
 	"CREATE INDEX licenses_customer ON licenses (customer_id);"
+	"CREATE TABLE payments ("
+	"  provider TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  license_id INTEGER NOT NULL REFERENCES licenses(id),"
+	"  PRIMARY KEY (provider, ref)"
+	");"
 	"CREATE TABLE audit ("
 	"  id INTEGER PRIMARY KEY,"
 	"  license_id INTEGER NOT NULL REFERENCES licenses(id),"
@@ -503,7 +580,7 @@ db_event_seen(struct db *db, const char *provider, const char *id,
 enum lh_err
 db_event_put(struct db *db, const char *provider, const struct lh_event *ev,
     const void *body, size_t bodylen, time_t now, const char *outcome,
-    int64_t license_id)
+    int64_t license_id, const char *ref)
 {
 	sqlite3_stmt	*st;
 
@@ -515,23 +592,95 @@ db_event_put(struct db *db, const char *provider, const struct lh_event *ev,
 	sqlite3_bind_int(st, 5, ev->livemode);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
 	bind_text(st, 7, outcome);
-	if (license_id != 0)
-		sqlite3_bind_int64(st, 8, license_id);
-	else
-		sqlite3_bind_null(st, 8);
-	sqlite3_bind_blob64(st, 9, body, bodylen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, license_id);
+	bind_text(st, 9, ref);
+	sqlite3_bind_blob64(st, 10, body, bodylen, SQLITE_STATIC);
 	return db_step_done(st);
 }
 
 enum lh_err
+db_event_outcome(struct db *db, const char *provider, const char *id,
+    const char *outcome, int64_t license_id)
+{
+	sqlite3_stmt	*st;
+
+	STMT(db, ST_EVENT_OUTCOME, st);
+	bind_text(st, 1, provider);
+	bind_text(st, 2, id);
+	bind_text(st, 3, outcome);
+	sqlite3_bind_int64(st, 4, license_id);
+	return db_step_done(st);
+}
+
+void
+db_deferred_free(struct db_deferred *d, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(d[i].id);
+		free(d[i].body);
+		d[i].id = d[i].body = NULL;
+	}
+}
+
+enum lh_err
+db_deferred_get(struct db *db, const char *provider,
+    const char *const *refs, size_t nrefs, struct db_deferred *out,
+    size_t max, size_t *n)
+{
+	sqlite3_stmt	*st;
+	const void	*blob;
+	size_t		 i, len;
+	int		 rc;
+
+	*n = 0;
+	if (nrefs > 4)
+		return LH_ERR_INTERNAL;
+	STMT(db, ST_DEFERRED, st);
+	bind_text(st, 1, provider);
+	for (i = 0; i < 4; i++)
+		bind_text(st, 2 + (int)i, i < nrefs ? refs[i] : NULL);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		blob = sqlite3_column_blob(st, 1);
+		len = (size_t)sqlite3_column_bytes(st, 1);
+		out[*n].id = strdup((const char *)sqlite3_column_text(st, 0));
+		out[*n].body = malloc(len + 1);
+		if (out[*n].id == NULL || out[*n].body == NULL) {
+			(*n)++;
+			db_deferred_free(out, *n);
+			*n = 0;
+			db_done(st);
+			return LH_ERR_NOMEM;
+		}
+		if (len > 0)
+			memcpy(out[*n].body, blob, len);
+		out[*n].body[len] = '\0';
+		out[*n].bodylen = len;
+		(*n)++;
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		db_deferred_free(out, *n);
+		*n = 0;
+		return db_err(rc);
+	}
+	return LH_OK;
+}
+
+enum lh_err
 db_customer_put(struct db *db, const char *provider, const char *provider_id,
-    const char *email, const char *name, time_t now, int64_t *rowid)
+    const char *email, const char *name, int overwrite, time_t now,
+    int64_t *rowid)
 {
 	sqlite3_stmt	*st;
 	enum lh_err	 r;
 	int		 found = 0;
 
 	*rowid = 0;
+	if (provider_id == NULL && email == NULL && name == NULL)
+		return LH_OK;
 	if (provider_id != NULL) {
 		STMT(db, ST_CUSTOMER_FIND, st);
 		bind_text(st, 1, provider);
@@ -545,6 +694,7 @@ db_customer_put(struct db *db, const char *provider, const char *provider_id,
 		bind_text(st, 2, email);
 		bind_text(st, 3, name);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+		sqlite3_bind_int(st, 5, overwrite);
 		return db_step_done(st);
 	}
 	STMT(db, ST_CUSTOMER_INSERT, st);
@@ -559,29 +709,76 @@ db_customer_put(struct db *db, const char *provider, const char *provider_id,
 	return LH_OK;
 }
 
+/* One text lookup returning a license id. */
+static enum lh_err
+db_find_by(struct db *db, enum db_stmt id, const char *provider,
+    const char *value, int64_t *out)
+{
+	sqlite3_stmt	*st;
+	int		 found;
+
+	*out = 0;
+	if (value == NULL)
+		return LH_OK;
+	STMT(db, id, st);
+	bind_text(st, 1, provider);
+	bind_text(st, 2, value);
+	return db_step_int(st, out, &found);
+}
+
 enum lh_err
 db_license_find(struct db *db, const char *provider, const char *session_id,
     const char *subscription_id, int64_t *id)
 {
-	sqlite3_stmt	*st;
 	enum lh_err	 r;
-	int		 found = 0;
+
+	if ((r = db_find_by(db, ST_LICENSE_BY_SUB, provider, subscription_id,
+	    id)) != LH_OK || *id != 0)
+		return r;
+	return db_find_by(db, ST_LICENSE_BY_SESSION, provider, session_id, id);
+}
+
+enum lh_err
+db_license_by_payment(struct db *db, const char *provider, const char *ref,
+    int64_t *id)
+{
+	return db_find_by(db, ST_LICENSE_BY_PAYMENT, provider, ref, id);
+}
+
+enum lh_err
+db_license_by_customer(struct db *db, const char *provider,
+    const char *customer_id, int64_t *id)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
 
 	*id = 0;
-	if (subscription_id != NULL) {
-		STMT(db, ST_LICENSE_BY_SUB, st);
-		bind_text(st, 1, provider);
-		bind_text(st, 2, subscription_id);
-		if ((r = db_step_int(st, id, &found)) != LH_OK || found)
-			return r;
-	}
-	if (session_id != NULL) {
-		STMT(db, ST_LICENSE_BY_SESSION, st);
-		bind_text(st, 1, provider);
-		bind_text(st, 2, session_id);
-		return db_step_int(st, id, &found);
-	}
-	return LH_OK;
+	if (customer_id == NULL)
+		return LH_OK;
+	STMT(db, ST_LICENSE_BY_CUSTOMER, st);
+	bind_text(st, 1, provider);
+	bind_text(st, 2, customer_id);
+	rc = sqlite3_step(st);
+	/* Only an unambiguous match: a refund must not hit another product. */
+	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 1) == 1)
+		*id = sqlite3_column_int64(st, 0);
+	db_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? LH_OK : db_err(rc);
+}
+
+enum lh_err
+db_payment_put(struct db *db, const char *provider, const char *ref,
+    int64_t license_id)
+{
+	sqlite3_stmt	*st;
+
+	if (ref == NULL)
+		return LH_OK;
+	STMT(db, ST_PAYMENT_PUT, st);
+	bind_text(st, 1, provider);
+	bind_text(st, 2, ref);
+	sqlite3_bind_int64(st, 3, license_id);
+	return db_step_done(st);
 }
 
 enum lh_err
@@ -595,11 +792,69 @@ db_key_exists(struct db *db, const char *key, int *exists)
 	return db_step_int(st, &one, exists);
 }
 
+/* Bind the view snapshot (?8, ?9) and the facts (?10..?24). */
+static void
+db_bind_facts(sqlite3_stmt *st, const struct lh_lic_facts *f,
+    const struct lh_lic_view *v)
+{
+	bind_text(st, 8, license_status_name(v->status));
+	sqlite3_bind_int64(st, 9, v->expires_at);
+	bind_text(st, 10, f->tier);
+	bind_text(st, 11, f->pending_tier);
+	sqlite3_bind_int64(st, 12, f->pending_at);
+	bind_text(st, 13, license_sub_name(f->sub_status));
+	sqlite3_bind_int64(st, 14, f->period_end);
+	sqlite3_bind_int(st, 15, f->cancel_at_period_end);
+	sqlite3_bind_int64(st, 16, f->trial_end);
+	sqlite3_bind_int64(st, 17, f->sub_event_at);
+	sqlite3_bind_int64(st, 18, f->paid_at);
+	sqlite3_bind_int64(st, 19, f->grace_since);
+	sqlite3_bind_int(st, 20, f->disputed);
+	sqlite3_bind_int64(st, 21, f->dispute_at);
+	sqlite3_bind_int64(st, 22, f->ended_at);
+	bind_text(st, 23, f->revoked);
+	sqlite3_bind_int64(st, 24, f->revoked_at);
+}
+
+static void
+col_copy(sqlite3_stmt *st, int i, char *dst, size_t len)
+{
+	const char	*s = (const char *)sqlite3_column_text(st, i);
+
+	snprintf(dst, len, "%s", s != NULL ? s : "");
+}
+
+/* Read the facts starting at column c (the FACT_COLUMNS order). */
+static void
+db_col_facts(sqlite3_stmt *st, int c, struct lh_lic_facts *f)
+{
+	const char	*sub;
+
+	memset(f, 0, sizeof(*f));
+	col_copy(st, c, f->tier, sizeof(f->tier));
+	col_copy(st, c + 1, f->pending_tier, sizeof(f->pending_tier));
+	f->pending_at = sqlite3_column_int64(st, c + 2);
+	sub = (const char *)sqlite3_column_text(st, c + 3);
+	if (sub == NULL || license_sub_parse(sub, &f->sub_status) != 0)
+		f->sub_status = LH_SUB_NONE;
+	f->period_end = sqlite3_column_int64(st, c + 4);
+	f->cancel_at_period_end = sqlite3_column_int(st, c + 5);
+	f->trial_end = sqlite3_column_int64(st, c + 6);
+	f->sub_event_at = sqlite3_column_int64(st, c + 7);
+	f->paid_at = sqlite3_column_int64(st, c + 8);
+	f->grace_since = sqlite3_column_int64(st, c + 9);
+	f->disputed = sqlite3_column_int(st, c + 10);
+	f->dispute_at = sqlite3_column_int64(st, c + 11);
+	f->ended_at = sqlite3_column_int64(st, c + 12);
+	col_copy(st, c + 13, f->revoked, sizeof(f->revoked));
+	f->revoked_at = sqlite3_column_int64(st, c + 14);
+}
+
 enum lh_err
 db_license_put(struct db *db, const char *provider, const char *key,
     int64_t customer_id, const char *session_id, const char *subscription_id,
-    const char *tier, const char *status, int livemode, time_t now,
-    int64_t *id)
+    const struct lh_lic_facts *f, const struct lh_lic_view *v, int livemode,
+    time_t now, int64_t *id)
 {
 	sqlite3_stmt	*st;
 	enum lh_err	 r;
@@ -611,14 +866,26 @@ db_license_put(struct db *db, const char *provider, const char *key,
 	bind_text(st, 3, provider);
 	bind_text(st, 4, session_id);
 	bind_text(st, 5, subscription_id);
-	bind_text(st, 6, tier);
-	bind_text(st, 7, status);
-	sqlite3_bind_int(st, 8, livemode);
-	sqlite3_bind_int64(st, 9, (sqlite3_int64)now);
+	sqlite3_bind_int(st, 6, livemode);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)now);
+	db_bind_facts(st, f, v);
 	if ((r = db_step_done(st)) != LH_OK)
 		return r;
 	*id = sqlite3_last_insert_rowid(db->h);
 	return LH_OK;
+}
+
+enum lh_err
+db_license_update(struct db *db, int64_t id, const struct lh_lic_facts *f,
+    const struct lh_lic_view *v, time_t now)
+{
+	sqlite3_stmt	*st;
+
+	STMT(db, ST_LICENSE_UPDATE, st);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)now);
+	db_bind_facts(st, f, v);
+	return db_step_done(st);
 }
 
 enum lh_err
@@ -638,8 +905,7 @@ db_license_link(struct db *db, int64_t id, const char *session_id,
 
 enum lh_err
 db_audit_put(struct db *db, int64_t license_id, time_t now, const char *cause,
-    const char *old_status, const char *new_status, const char *old_tier,
-    const char *new_tier)
+    const struct lh_lic_view *old, const struct lh_lic_view *new)
 {
 	sqlite3_stmt	*st;
 
@@ -647,10 +913,12 @@ db_audit_put(struct db *db, int64_t license_id, time_t now, const char *cause,
 	sqlite3_bind_int64(st, 1, license_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
 	bind_text(st, 3, cause);
-	bind_text(st, 4, old_status);
-	bind_text(st, 5, new_status);
-	bind_text(st, 6, old_tier);
-	bind_text(st, 7, new_tier);
+	bind_text(st, 4, old ? license_status_name(old->status) : NULL);
+	bind_text(st, 5, license_status_name(new->status));
+	bind_text(st, 6, old ? old->tier : NULL);
+	bind_text(st, 7, new->tier);
+	sqlite3_bind_int64(st, 8, old ? old->expires_at : 0);
+	sqlite3_bind_int64(st, 9, new->expires_at);
 	return db_step_done(st);
 }
 
@@ -661,13 +929,52 @@ col_text(sqlite3_stmt *st, int i)
 	return (char *)sqlite3_column_text(st, i);
 }
 
+/* Fill l from a LICENSE_SELECT row. */
+static void
+db_col_license(sqlite3_stmt *st, struct db_license *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->id = sqlite3_column_int64(st, 0);
+	col_copy(st, 1, l->key, sizeof(l->key));
+	l->provider = col_text(st, 2);
+	l->checkout_session_id = col_text(st, 3);
+	l->subscription_id = col_text(st, 4);
+	l->customer_provider_id = col_text(st, 5);
+	l->email = col_text(st, 6);
+	l->name = col_text(st, 7);
+	l->livemode = sqlite3_column_int(st, 8);
+	l->created_at = sqlite3_column_int64(st, 9);
+	l->updated_at = sqlite3_column_int64(st, 10);
+	db_col_facts(st, LICENSE_FACTS_COL, &l->facts);
+}
+
+enum lh_err
+db_license_get(struct db *db, int64_t id, struct db_license *l, int *found)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*found = 0;
+	STMT(db, ST_LICENSE_GET, st);
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_col_license(st, l);
+		/* The borrowed strings die with the reset: callers of
+		 * db_license_get() use the key and facts only. */
+		l->provider = l->checkout_session_id = l->subscription_id =
+		    l->customer_provider_id = l->email = l->name = NULL;
+		*found = 1;
+	}
+	db_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? LH_OK : db_err(rc);
+}
+
 enum lh_err
 db_license_each(struct db *db, const char *match, int limit,
     db_license_fn fn, void *arg)
 {
 	struct db_license	 l;
 	sqlite3_stmt		*st;
-	const char		*key;
 	int			 rc;
 
 	if (match != NULL) {
@@ -677,22 +984,7 @@ db_license_each(struct db *db, const char *match, int limit,
 		STMT(db, ST_LICENSE_EACH, st);
 	sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&l, 0, sizeof(l));
-		l.id = sqlite3_column_int64(st, 0);
-		if ((key = col_text(st, 1)) != NULL)
-			snprintf(l.key, sizeof(l.key), "%s", key);
-		l.tier = col_text(st, 2);
-		l.status = col_text(st, 3);
-		l.provider = col_text(st, 4);
-		l.checkout_session_id = col_text(st, 5);
-		l.subscription_id = col_text(st, 6);
-		l.customer_provider_id = col_text(st, 7);
-		l.email = col_text(st, 8);
-		l.name = col_text(st, 9);
-		l.livemode = sqlite3_column_int(st, 10);
-		l.created_at = sqlite3_column_int64(st, 11);
-		l.updated_at = sqlite3_column_int64(st, 12);
-		l.expires_at = sqlite3_column_int64(st, 13);
+		db_col_license(st, &l);
 		if (fn(arg, &l) != 0) {
 			rc = SQLITE_DONE;
 			break;
@@ -707,7 +999,6 @@ db_event_each(struct db *db, int limit, db_event_fn fn, void *arg)
 {
 	struct db_event	 e;
 	sqlite3_stmt	*st;
-	const char	*key;
 	int		 rc;
 
 	STMT(db, ST_EVENT_EACH, st);
@@ -718,8 +1009,7 @@ db_event_each(struct db *db, int limit, db_event_fn fn, void *arg)
 		e.id = col_text(st, 1);
 		e.type = col_text(st, 2);
 		e.outcome = col_text(st, 3);
-		if ((key = col_text(st, 4)) != NULL)
-			snprintf(e.key, sizeof(e.key), "%s", key);
+		col_copy(st, 4, e.key, sizeof(e.key));
 		e.created = sqlite3_column_int64(st, 5);
 		e.received_at = sqlite3_column_int64(st, 6);
 		e.livemode = sqlite3_column_int(st, 7);

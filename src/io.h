@@ -52,14 +52,16 @@ void		 log_line(const char *fmt, ...)
 /* ---- db.c ----------------------------------------------------------- */
 
 #define LH_SCHEMA_VERSION	1
+#define LH_REPLAY_MAX		64	/* deferred events replayed per change */
 
 struct db;
 
+/* A license row with the customer it belongs to.  Strings are borrowed
+ * from the row being read. */
 struct db_license {
 	int64_t		 id;
 	char		 key[LH_KEY_MAX];
-	char		*tier;
-	char		*status;
+	struct lh_lic_facts facts;
 	char		*provider;
 	char		*checkout_session_id;
 	char		*subscription_id;
@@ -69,7 +71,6 @@ struct db_license {
 	int		 livemode;
 	long long	 created_at;
 	long long	 updated_at;
-	long long	 expires_at;	/* 0: none */
 };
 
 struct db_event {
@@ -81,6 +82,13 @@ struct db_event {
 	long long	 created;
 	long long	 received_at;
 	int		 livemode;
+};
+
+/* A deferred event waiting for its license, read back for replay. */
+struct db_deferred {
+	char		*id;
+	char		*body;		/* owned; NUL-terminated */
+	size_t		 bodylen;
 };
 
 /* Called for each row; return non-zero to stop. Rows are borrowed. */
@@ -108,40 +116,74 @@ void		 db_rollback(struct db *);
 /* *seen = 1 if (provider, id) was recorded before. */
 enum lh_err	 db_event_seen(struct db *, const char *provider,
 		    const char *id, int *seen);
-/* Record an event with its outcome and the license it touched (0: none). */
+/* Record an event with its outcome, the license it touched (0: none)
+ * and, for a deferred event, the reference it waits on. */
 enum lh_err	 db_event_put(struct db *, const char *provider,
 		    const struct lh_event *, const void *body, size_t bodylen,
-		    time_t now, const char *outcome, int64_t license_id);
-/* Insert or refresh a customer; *rowid is its id. */
+		    time_t now, const char *outcome, int64_t license_id,
+		    const char *ref);
+/* Set a recorded event's outcome and license (after a replay). */
+enum lh_err	 db_event_outcome(struct db *, const char *provider,
+		    const char *id, const char *outcome, int64_t license_id);
+/*
+ * Deferred events waiting on any of refs (NULLs skipped), oldest first,
+ * at most max.  The caller frees each with db_deferred_free().
+ */
+enum lh_err	 db_deferred_get(struct db *, const char *provider,
+		    const char *const *refs, size_t nrefs,
+		    struct db_deferred *out, size_t max, size_t *n);
+void		 db_deferred_free(struct db_deferred *, size_t n);
+
+/* Insert or refresh a customer; *rowid is its id (0 without any id,
+ * email or name to store).  With overwrite, email and name replace
+ * what is stored; without, they only fill what is missing. */
 enum lh_err	 db_customer_put(struct db *, const char *provider,
 		    const char *provider_id, const char *email,
-		    const char *name, time_t now, int64_t *rowid);
+		    const char *name, int overwrite, time_t now,
+		    int64_t *rowid);
 /* The license for a checkout session or subscription (either may be
  * NULL); *id = 0 when there is none. */
 enum lh_err	 db_license_find(struct db *, const char *provider,
 		    const char *session_id, const char *subscription_id,
 		    int64_t *id);
+/* The license a payment reference (pi_, ch_, in_) was recorded for. */
+enum lh_err	 db_license_by_payment(struct db *, const char *provider,
+		    const char *ref, int64_t *id);
+/* The customer's only license; *id = 0 when it has none or several. */
+enum lh_err	 db_license_by_customer(struct db *, const char *provider,
+		    const char *customer_id, int64_t *id);
+/* Remember that a payment reference belongs to a license. */
+enum lh_err	 db_payment_put(struct db *, const char *provider,
+		    const char *ref, int64_t license_id);
+/* Load a license by row id; *found = 0 if none. */
+enum lh_err	 db_license_get(struct db *, int64_t id, struct db_license *,
+		    int *found);
 /* *exists = 1 if a license already has this key. */
 enum lh_err	 db_key_exists(struct db *, const char *key, int *exists);
-/* Insert a new license; *id is its row id. */
+/* Insert a new license; *id is its row id.  status and expires_at are
+ * the view at write time, kept for listings. */
 enum lh_err	 db_license_put(struct db *, const char *provider,
 		    const char *key, int64_t customer_id,
 		    const char *session_id, const char *subscription_id,
-		    const char *tier, const char *status, int livemode,
-		    time_t now, int64_t *id);
+		    const struct lh_lic_facts *, const struct lh_lic_view *,
+		    int livemode, time_t now, int64_t *id);
+/* Replace a license's facts (and the status snapshot). */
+enum lh_err	 db_license_update(struct db *, int64_t id,
+		    const struct lh_lic_facts *, const struct lh_lic_view *,
+		    time_t now);
 /* Link a license to a subscription or session it lacks, fill its
  * customer when unset. */
 enum lh_err	 db_license_link(struct db *, int64_t id,
 		    const char *session_id, const char *subscription_id,
 		    int64_t customer_id, time_t now);
-/* Write an audit row: old -> new status and tier, and the cause. */
+/* Write an audit row: old -> new status, tier and expiry, and the cause
+ * (an event id or "admin"). old may be NULL for a new license. */
 enum lh_err	 db_audit_put(struct db *, int64_t license_id, time_t now,
-		    const char *cause, const char *old_status,
-		    const char *new_status, const char *old_tier,
-		    const char *new_tier);
+		    const char *cause, const struct lh_lic_view *old,
+		    const struct lh_lic_view *new);
 
-/* Licenses, newest first; with match (key, email or customer id) only
- * those that match.  At most limit rows (0: all). */
+/* Licenses, newest first; with match (key, email, customer or
+ * subscription id) only those that match.  At most limit rows (0: all). */
 enum lh_err	 db_license_each(struct db *, const char *match, int limit,
 		    db_license_fn, void *arg);
 /* Events, newest first, at most limit rows (0: all). */

@@ -15,6 +15,8 @@
 #include "io.h"
 
 struct ctl {
+	const struct lh_conf *conf;
+	time_t		 now;
 	int		 json;
 	int		 count;
 	cJSON		*array;		/* with --json */
@@ -66,16 +68,32 @@ json_str(cJSON *o, const char *name, const char *s)
 		cJSON_AddNullToObject(o, name);
 }
 
-static cJSON *
-license_json(const struct db_license *l)
+static void
+json_time(cJSON *o, const char *name, long long t)
 {
-	cJSON	*o;
+	if (t != 0)
+		cJSON_AddNumberToObject(o, name, (double)t);
+	else
+		cJSON_AddNullToObject(o, name);
+}
 
+static cJSON *
+license_json(const struct ctl *ctl, const struct db_license *l)
+{
+	const struct lh_lic_facts *f = &l->facts;
+	struct lh_lic_view	 v;
+	cJSON			*o;
+
+	license_view(ctl->conf, f, ctl->now, &v);
 	if ((o = cJSON_CreateObject()) == NULL)
 		errx(1, "out of memory");
 	cJSON_AddStringToObject(o, "key", l->key);
-	json_str(o, "tier", l->tier);
-	json_str(o, "status", l->status);
+	json_str(o, "status", license_status_name(v.status));
+	cJSON_AddBoolToObject(o, "valid", v.valid);
+	json_str(o, "tier", v.tier);
+	json_str(o, "reason", v.reason && *v.reason ? v.reason : NULL);
+	json_time(o, "expires_at", v.expires_at);
+	json_time(o, "grace_deadline", v.grace_deadline);
 	json_str(o, "email", l->email);
 	json_str(o, "name", l->name);
 	json_str(o, "provider", l->provider);
@@ -85,58 +103,92 @@ license_json(const struct db_license *l)
 	cJSON_AddBoolToObject(o, "livemode", l->livemode);
 	cJSON_AddNumberToObject(o, "created_at", (double)l->created_at);
 	cJSON_AddNumberToObject(o, "updated_at", (double)l->updated_at);
-	if (l->expires_at != 0)
-		cJSON_AddNumberToObject(o, "expires_at",
-		    (double)l->expires_at);
-	else
-		cJSON_AddNullToObject(o, "expires_at");
+	json_str(o, "paid_tier", f->tier);
+	json_str(o, "pending_tier", f->pending_tier[0] ? f->pending_tier :
+	    NULL);
+	json_time(o, "pending_at", f->pending_at);
+	json_str(o, "subscription_status", license_sub_name(f->sub_status));
+	json_time(o, "period_end", f->period_end);
+	cJSON_AddBoolToObject(o, "cancel_at_period_end",
+	    f->cancel_at_period_end);
+	json_time(o, "grace_since", f->grace_since);
+	cJSON_AddBoolToObject(o, "disputed", f->disputed);
+	json_str(o, "revoked", f->revoked[0] ? f->revoked : NULL);
 	return o;
 }
 
 static int
 list_row(void *arg, const struct db_license *l)
 {
-	struct ctl	*ctl = arg;
-	char		 t[32];
+	struct ctl		*ctl = arg;
+	struct lh_lic_view	 v;
+	char			 t[32], e[32];
 
 	if (ctl->json) {
-		cJSON_AddItemToArray(ctl->array, license_json(l));
+		cJSON_AddItemToArray(ctl->array, license_json(ctl, l));
 		ctl->count++;
 		return 0;
 	}
+	license_view(ctl->conf, &l->facts, ctl->now, &v);
 	if (ctl->count++ == 0)
-		printf("%-28s %-10s %-9s %-20s %s\n", "KEY", "TIER", "STATUS",
-		    "CREATED", "EMAIL");
-	printf("%-28s %-10s %-9s %-20s %s\n", l->key, or_dash(l->tier),
-	    or_dash(l->status), fmt_time(l->created_at, t, sizeof(t)),
-	    or_dash(l->email));
+		printf("%-28s %-10s %-9s %-20s %-20s %s\n", "KEY", "TIER",
+		    "STATUS", "CREATED", "EXPIRES", "EMAIL");
+	printf("%-28s %-10s %-9s %-20s %-20s %s\n", l->key, or_dash(v.tier),
+	    license_status_name(v.status),
+	    fmt_time(l->created_at, t, sizeof(t)),
+	    fmt_time(v.expires_at, e, sizeof(e)), or_dash(l->email));
 	return 0;
 }
 
 static int
 show_row(void *arg, const struct db_license *l)
 {
-	struct ctl	*ctl = arg;
-	char		 t[32];
+	struct ctl		*ctl = arg;
+	const struct lh_lic_facts *f = &l->facts;
+	struct lh_lic_view	 v;
+	char			 t[32];
 
 	if (ctl->json)
 		return list_row(arg, l);
+	license_view(ctl->conf, f, ctl->now, &v);
 	if (ctl->count++ > 0)
 		printf("\n");
 	printf("key:              %s\n", l->key);
-	printf("tier:             %s\n", or_dash(l->tier));
-	printf("status:           %s\n", or_dash(l->status));
+	printf("status:           %s%s%s%s\n", license_status_name(v.status),
+	    v.valid ? " (valid)" : " (not valid)",
+	    v.reason && *v.reason ? ": " : "", v.reason ? v.reason : "");
+	printf("tier:             %s\n", or_dash(v.tier));
+	if (strcmp(v.tier ? v.tier : "", f->tier) != 0)
+		printf("paid tier:        %s\n", f->tier);
+	if (f->pending_tier[0] != '\0')
+		printf("pending tier:     %s from %s\n", f->pending_tier,
+		    fmt_time(f->pending_at, t, sizeof(t)));
+	printf("subscription:     %s %s%s\n", or_dash(l->subscription_id),
+	    license_sub_name(f->sub_status),
+	    f->cancel_at_period_end ? " (cancels at period end)" : "");
+	printf("period end:       %s\n", fmt_time(f->period_end, t,
+	    sizeof(t)));
+	printf("expires:          %s\n", fmt_time(v.expires_at, t,
+	    sizeof(t)));
+	if (f->grace_since != 0) {
+		printf("payment failed:   %s\n", fmt_time(f->grace_since, t,
+		    sizeof(t)));
+		printf("grace ends:       %s\n", fmt_time(v.grace_deadline, t,
+		    sizeof(t)));
+	}
+	if (f->disputed)
+		printf("disputed:         yes\n");
+	if (f->revoked[0] != '\0')
+		printf("revoked:          %s at %s\n", f->revoked,
+		    fmt_time(f->revoked_at, t, sizeof(t)));
 	printf("email:            %s\n", or_dash(l->email));
 	printf("name:             %s\n", or_dash(l->name));
 	printf("customer:         %s\n", or_dash(l->customer_provider_id));
-	printf("subscription:     %s\n", or_dash(l->subscription_id));
 	printf("checkout session: %s\n", or_dash(l->checkout_session_id));
 	printf("mode:             %s\n", l->livemode ? "live" : "test");
 	printf("created:          %s\n", fmt_time(l->created_at, t,
 	    sizeof(t)));
 	printf("updated:          %s\n", fmt_time(l->updated_at, t,
-	    sizeof(t)));
-	printf("expires:          %s\n", fmt_time(l->expires_at, t,
 	    sizeof(t)));
 	return 0;
 }
@@ -223,6 +275,8 @@ main(int argc, char *argv[])
 	if (db_open(conf->database, conf->busy_timeout, 0, &db, errbuf,
 	    sizeof(errbuf)) != LH_OK)
 		errx(1, "database: %s", errbuf);
+	ctl.conf = conf;
+	ctl.now = time(NULL);
 	if (ctl.json && (ctl.array = cJSON_CreateArray()) == NULL)
 		errx(1, "out of memory");
 

@@ -2,14 +2,30 @@
  * The Stripe webhook handler: verify, parse, then record and apply the
  * event in one SQLite transaction.  A 2xx is answered only after COMMIT
  * returned OK; any storage failure answers 503 so that Stripe retries.
+ *
+ * Stripe delivers at least once and in no guaranteed order, so an event
+ * that needs a license which does not exist yet is recorded as deferred
+ * and applied again, in the same transaction, when an event creates or
+ * changes that license (license.c makes the result order-independent).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "lh.h"
 #include "io.h"
+
+/* What applying one event did, for the events row and the log. */
+struct apply {
+	int64_t		 license_id;
+	char		 outcome[LH_OUTCOME_MAX];
+	const char	*ref;		/* deferred: what it waits on */
+	int		 changed;	/* a license was created or updated */
+	char		 key_masked[LH_KEY_MAX];
+};
 
 void
 webhook_fail(struct lh_response *resp, enum lh_err err)
@@ -23,26 +39,11 @@ webhook_fail(struct lh_response *resp, enum lh_err err)
 	    lh_err_code(err), lh_err_msg(err));
 }
 
-static void
-webhook_ok(struct lh_response *resp, const char *extra)
+static int
+is_checkout(const struct lh_event *ev)
 {
-	resp->err = LH_OK;
-	resp->status = 200;
-	snprintf(resp->body, sizeof(resp->body), "{\"received\":true%s}",
-	    extra != NULL ? extra : "");
-}
-
-/* Open the store on first need; a failed open is retried next request. */
-static enum lh_err
-webhook_db(struct lh_ctx *ctx, struct lh_response *resp)
-{
-	enum lh_err	 r;
-
-	if (ctx->db != NULL)
-		return LH_OK;
-	r = db_open(ctx->conf->database, ctx->conf->busy_timeout, 1, &ctx->db,
-	    resp->detail, sizeof(resp->detail));
-	return r;
+	return ev->type == LH_EVT_CHECKOUT_COMPLETED ||
+	    ev->type == LH_EVT_CHECKOUT_ASYNC_PAID;
 }
 
 /* A fresh key that no license has yet, from OpenSSL's CSPRNG. */
@@ -76,44 +77,222 @@ webhook_new_key(struct lh_ctx *ctx, char key[LH_KEY_MAX])
 	return r;
 }
 
-/* Create the purchase's license, or link to the one an earlier event for
- * the same session or subscription made. */
+/*
+ * The license an event is about: by subscription or checkout session,
+ * then by a payment it was recorded for, and for refunds and disputes
+ * (which name only a charge) by the customer's one and only license.
+ */
 static enum lh_err
-webhook_create(struct lh_ctx *ctx, const struct lh_event *ev,
-    const struct lh_decision *d, time_t now, int64_t *license_id,
-    struct lh_response *resp)
+webhook_find(struct lh_ctx *ctx, const struct lh_event *ev, int64_t *id)
 {
-	char		 key[LH_KEY_MAX] = "";
-	int64_t		 customer = 0, id = 0;
+	const char	*refs[3];
+	enum lh_err	 r;
+	size_t		 i;
+
+	if ((r = db_license_find(ctx->db, LH_PROVIDER_STRIPE,
+	    is_checkout(ev) ? ev->object_id : NULL, ev->subscription_id, id))
+	    != LH_OK || *id != 0)
+		return r;
+	refs[0] = ev->payment_intent;
+	refs[1] = ev->charge_id;
+	refs[2] = ev->type == LH_EVT_INVOICE_PAID ||
+	    ev->type == LH_EVT_INVOICE_FAILED ? ev->object_id : NULL;
+	for (i = 0; i < 3; i++)
+		if ((r = db_license_by_payment(ctx->db, LH_PROVIDER_STRIPE,
+		    refs[i], id)) != LH_OK || *id != 0)
+			return r;
+	if (ev->type == LH_EVT_CHARGE_REFUNDED ||
+	    ev->type == LH_EVT_DISPUTE_CREATED ||
+	    ev->type == LH_EVT_DISPUTE_CLOSED)
+		return db_license_by_customer(ctx->db, LH_PROVIDER_STRIPE,
+		    ev->customer_id, id);
+	return LH_OK;
+}
+
+/* Remember the payments an event names, so that a later refund or
+ * dispute of one of them finds this license. */
+static enum lh_err
+webhook_payments(struct lh_ctx *ctx, const struct lh_event *ev, int64_t id)
+{
 	enum lh_err	 r;
 
-	if ((r = db_license_find(ctx->db, LH_PROVIDER_STRIPE, ev->object_id,
-	    ev->subscription_id, &id)) != LH_OK)
-		goto out;
-	if ((r = db_customer_put(ctx->db, LH_PROVIDER_STRIPE, ev->customer_id,
-	    ev->email, ev->name, now, &customer)) != LH_OK)
-		goto out;
-	if (id != 0) {
-		r = db_license_link(ctx->db, id, ev->object_id,
-		    ev->subscription_id, customer, now);
-		snprintf(resp->outcome, sizeof(resp->outcome), "exists");
-		*license_id = id;
-		goto out;
+	if ((r = db_payment_put(ctx->db, LH_PROVIDER_STRIPE,
+	    ev->payment_intent, id)) != LH_OK)
+		return r;
+	if (ev->type == LH_EVT_INVOICE_PAID) {
+		if ((r = db_payment_put(ctx->db, LH_PROVIDER_STRIPE,
+		    ev->charge_id, id)) != LH_OK)
+			return r;
+		return db_payment_put(ctx->db, LH_PROVIDER_STRIPE,
+		    ev->object_id, id);
 	}
+	return LH_OK;
+}
+
+static enum lh_err
+webhook_create(struct lh_ctx *ctx, const struct lh_event *ev,
+    const struct lh_decision *d, int64_t customer, time_t now,
+    struct apply *a)
+{
+	struct lh_lic_view	 view;
+	char			 key[LH_KEY_MAX] = "";
+	enum lh_err		 r;
+
 	if ((r = webhook_new_key(ctx, key)) != LH_OK)
 		goto out;
+	license_view(ctx->conf, &d->facts, now, &view);
 	if ((r = db_license_put(ctx->db, LH_PROVIDER_STRIPE, key, customer,
-	    ev->object_id, ev->subscription_id, d->tier->name, "active",
-	    ev->livemode, now, &id)) != LH_OK)
+	    is_checkout(ev) ? ev->object_id : NULL, ev->subscription_id,
+	    &d->facts, &view, ev->livemode, now, &a->license_id)) != LH_OK)
 		goto out;
-	if ((r = db_audit_put(ctx->db, id, now, ev->id, NULL, "active", NULL,
-	    d->tier->name)) != LH_OK)
+	if ((r = db_audit_put(ctx->db, a->license_id, now, ev->id, NULL,
+	    &view)) != LH_OK)
 		goto out;
-	keygen_mask(key, resp->key_masked, sizeof(resp->key_masked));
-	snprintf(resp->outcome, sizeof(resp->outcome), "created");
-	*license_id = id;
+	keygen_mask(key, a->key_masked, sizeof(a->key_masked));
  out:
 	OPENSSL_cleanse(key, sizeof(key));
+	return r;
+}
+
+static enum lh_err
+webhook_update(struct lh_ctx *ctx, const struct lh_event *ev,
+    const struct db_license *old, const struct lh_decision *d, time_t now,
+    struct apply *a)
+{
+	struct lh_lic_view	 before, after;
+	enum lh_err		 r;
+
+	license_view(ctx->conf, &old->facts, now, &before);
+	license_view(ctx->conf, &d->facts, now, &after);
+	if ((r = db_license_update(ctx->db, old->id, &d->facts, &after, now))
+	    != LH_OK)
+		return r;
+	keygen_mask(old->key, a->key_masked, sizeof(a->key_masked));
+	return db_audit_put(ctx->db, old->id, now, ev->id, &before, &after);
+}
+
+/*
+ * Apply one verified event: the customer record, then the license
+ * decision.  Fills a; the caller records the event.
+ */
+static enum lh_err
+webhook_apply(struct lh_ctx *ctx, const struct lh_event *ev, time_t now,
+    struct apply *a, struct lh_response *resp)
+{
+	struct db_license	 lic;
+	struct lh_decision	 d;
+	const char		*prefix;
+	int64_t			 customer = 0, id = 0;
+	enum lh_err		 r;
+	int			 found = 0;
+
+	memset(a, 0, sizeof(*a));
+	memset(&lic, 0, sizeof(lic));
+	/* customer.* events are the record of truth for email and name;
+	 * what checkouts and invoices carry only fills gaps. */
+	if ((r = db_customer_put(ctx->db, LH_PROVIDER_STRIPE, ev->customer_id,
+	    ev->email, ev->name, ev->type == LH_EVT_CUSTOMER, now, &customer))
+	    != LH_OK)
+		goto out;
+	if ((r = webhook_find(ctx, ev, &id)) != LH_OK)
+		goto out;
+	if (id != 0 && (r = db_license_get(ctx->db, id, &lic, &found))
+	    != LH_OK)
+		goto out;
+	if ((r = license_decide(ctx->conf, ev, found ? &lic.facts : NULL, now,
+	    &d)) != LH_OK) {
+		if (r == LH_ERR_TIER_UNKNOWN)
+			snprintf(resp->detail, sizeof(resp->detail),
+			    "no tier for price=%s plan=%s client_reference_id=%s"
+			    " and no [tiers] default",
+			    ev->nprices > 0 ? ev->prices[0] : "-",
+			    ev->plan_hint ? ev->plan_hint : "-",
+			    ev->client_reference_id ?
+			    ev->client_reference_id : "-");
+		goto out;
+	}
+
+	switch (d.action) {
+	case LH_ACT_CREATE:
+		if ((r = webhook_create(ctx, ev, &d, customer, now, a))
+		    != LH_OK)
+			goto out;
+		a->changed = 1;
+		prefix = "";
+		break;
+	case LH_ACT_UPDATE:
+		a->license_id = lic.id;
+		if ((r = webhook_update(ctx, ev, &lic, &d, now, a)) != LH_OK)
+			goto out;
+		a->changed = 1;
+		prefix = "";
+		break;
+	case LH_ACT_STALE:
+		a->license_id = lic.id;
+		prefix = "stale:";
+		break;
+	case LH_ACT_DEFER:
+		a->ref = ev->subscription_id ? ev->subscription_id :
+		    ev->payment_intent ? ev->payment_intent :
+		    ev->charge_id ? ev->charge_id : ev->object_id;
+		prefix = "deferred:";
+		break;
+	default:
+		a->license_id = found ? lic.id : 0;
+		prefix = "ignored:";
+		break;
+	}
+	snprintf(a->outcome, sizeof(a->outcome), "%s%s", prefix,
+	    d.reason ? d.reason : "-");
+	if (a->license_id != 0) {
+		/* A second checkout event or the subscription's first event
+		 * fills in what the first one lacked. */
+		if ((r = db_license_link(ctx->db, a->license_id,
+		    is_checkout(ev) ? ev->object_id : NULL,
+		    ev->subscription_id, customer, now)) != LH_OK)
+			goto out;
+		if ((r = webhook_payments(ctx, ev, a->license_id)) != LH_OK)
+			goto out;
+	}
+	r = LH_OK;
+ out:
+	return r;
+}
+
+/* Apply, oldest first, the deferred events that wait on what ev names. */
+static enum lh_err
+webhook_replay(struct lh_ctx *ctx, const struct lh_event *ev, time_t now,
+    struct lh_response *resp)
+{
+	struct db_deferred	 dv[LH_REPLAY_MAX];
+	struct lh_event		*old;
+	struct apply		 a;
+	const char		*refs[4];
+	size_t			 n = 0, i;
+	enum lh_err		 r;
+
+	refs[0] = ev->subscription_id;
+	refs[1] = ev->payment_intent;
+	refs[2] = ev->charge_id;
+	refs[3] = ev->object_id;
+	if ((r = db_deferred_get(ctx->db, LH_PROVIDER_STRIPE, refs, 4, dv,
+	    LH_REPLAY_MAX, &n)) != LH_OK)
+		return r;
+	for (i = 0; i < n; i++) {
+		/* Stored only after it verified and parsed once. */
+		if ((r = event_parse(dv[i].body, dv[i].bodylen, &old))
+		    != LH_OK)
+			break;
+		r = webhook_apply(ctx, old, now, &a, resp);
+		event_free(old);
+		if (r != LH_OK)
+			break;
+		if (a.ref == NULL && (r = db_event_outcome(ctx->db,
+		    LH_PROVIDER_STRIPE, dv[i].id, a.outcome, a.license_id))
+		    != LH_OK)
+			break;
+	}
+	db_deferred_free(dv, n);
 	return r;
 }
 
@@ -123,13 +302,13 @@ webhook_stripe(struct lh_ctx *ctx, const struct lh_request *req, time_t now,
 {
 	const struct lh_conf	*conf = ctx->conf;
 	struct lh_event		*ev = NULL;
-	struct lh_decision	 d;
-	const char		*ignored = NULL;
-	char			 extra[96];
-	int64_t			 license_id = 0;
+	struct apply		 a;
+	char			 extra[LH_OUTCOME_MAX + 32];
 	enum lh_err		 r;
 	int			 seen = 0, in_tx = 0;
 
+	memset(&a, 0, sizeof(a));
+	extra[0] = '\0';
 	/* Stripe docs, "verify webhook signatures": over the raw bytes,
 	 * before anything looks inside them. */
 	if ((r = sig_stripe_verify(req->stripe_signature, req->body,
@@ -142,7 +321,9 @@ webhook_stripe(struct lh_ctx *ctx, const struct lh_request *req, time_t now,
 	snprintf(resp->event_type, sizeof(resp->event_type), "%s",
 	    ev->type_name);
 
-	if ((r = webhook_db(ctx, resp)) != LH_OK)
+	if (ctx->db == NULL && (r = db_open(conf->database,
+	    conf->busy_timeout, 1, &ctx->db, resp->detail,
+	    sizeof(resp->detail))) != LH_OK)
 		goto out;
 	if ((r = db_begin(ctx->db)) != LH_OK)
 		goto out;
@@ -151,45 +332,40 @@ webhook_stripe(struct lh_ctx *ctx, const struct lh_request *req, time_t now,
 	    != LH_OK)
 		goto out;
 	if (seen) {
-		snprintf(resp->outcome, sizeof(resp->outcome), "duplicate");
+		snprintf(a.outcome, sizeof(a.outcome), "duplicate");
+		snprintf(extra, sizeof(extra), ",\"duplicate\":true");
 		goto out;
 	}
-
 	if (ev->livemode != (conf->mode == LH_MODE_LIVE))
-		ignored = "livemode_mismatch";
+		snprintf(a.outcome, sizeof(a.outcome),
+		    "ignored:livemode_mismatch");
 	else {
-		if ((r = license_decide(conf, ev, NULL, now, &d)) != LH_OK) {
-			if (r == LH_ERR_TIER_UNKNOWN)
-				snprintf(resp->detail, sizeof(resp->detail),
-				    "no tier for plan=%s client_reference_id=%s"
-				    " and no [tiers] default",
-				    ev->plan_hint ? ev->plan_hint : "-",
-				    ev->client_reference_id ?
-				    ev->client_reference_id : "-");
+		if ((r = webhook_apply(ctx, ev, now, &a, resp)) != LH_OK)
 			goto out;
-		}
-		if (d.action == LH_ACT_IGNORE)
-			ignored = d.reason;
-		else if ((r = webhook_create(ctx, ev, &d, now, &license_id,
-		    resp)) != LH_OK)
+		if (a.changed && (r = webhook_replay(ctx, ev, now, resp))
+		    != LH_OK)
 			goto out;
 	}
-	if (ignored != NULL)
-		snprintf(resp->outcome, sizeof(resp->outcome), "ignored:%s",
-		    ignored);
 	if ((r = db_event_put(ctx->db, LH_PROVIDER_STRIPE, ev, req->body,
-	    req->bodylen, now, resp->outcome, license_id)) != LH_OK)
+	    req->bodylen, now, a.outcome, a.license_id, a.ref)) != LH_OK)
 		goto out;
 	if ((r = db_commit(ctx->db)) != LH_OK)
 		goto out;
 	in_tx = 0;
+	if (strncmp(a.outcome, "ignored:", 8) == 0)
+		snprintf(extra, sizeof(extra), ",\"ignored\":\"%.48s\"",
+		    a.outcome + 8);
+	else if (strncmp(a.outcome, "stale:", 6) == 0)
+		snprintf(extra, sizeof(extra), ",\"stale\":\"%.48s\"",
+		    a.outcome + 6);
+	else if (strncmp(a.outcome, "deferred:", 9) == 0)
+		snprintf(extra, sizeof(extra), ",\"deferred\":\"%.48s\"",
+		    a.outcome + 9);
 	r = LH_OK;
  out:
 	if (in_tx)
 		db_rollback(ctx->db);
 	if (r != LH_OK) {
-		resp->outcome[0] = '\0';
-		resp->key_masked[0] = '\0';
 		if (resp->detail[0] == '\0' && r >= LH_ERR_DB_BUSY &&
 		    r <= LH_ERR_DB)
 			snprintf(resp->detail, sizeof(resp->detail), "%s",
@@ -201,12 +377,15 @@ webhook_stripe(struct lh_ctx *ctx, const struct lh_request *req, time_t now,
 			db_close(ctx->db);
 			ctx->db = NULL;
 		}
-	} else if (seen)
-		webhook_ok(resp, ",\"duplicate\":true");
-	else if (ignored != NULL) {
-		snprintf(extra, sizeof(extra), ",\"ignored\":\"%s\"", ignored);
-		webhook_ok(resp, extra);
-	} else
-		webhook_ok(resp, NULL);
+	} else {
+		resp->err = LH_OK;
+		resp->status = 200;
+		snprintf(resp->body, sizeof(resp->body),
+		    "{\"received\":true%s}", extra);
+		snprintf(resp->outcome, sizeof(resp->outcome), "%s",
+		    a.outcome);
+		snprintf(resp->key_masked, sizeof(resp->key_masked), "%s",
+		    a.key_masked);
+	}
 	event_free(ev);
 }

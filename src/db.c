@@ -34,6 +34,7 @@ enum db_stmt {
 	ST_KEY_EXISTS,
 	ST_LICENSE_PUT,
 	ST_LICENSE_UPDATE,
+	ST_LICENSE_SNAPSHOT,
 	ST_LICENSE_LINK,
 	ST_AUDIT_PUT,
 	ST_LICENSE_EACH,
@@ -56,9 +57,10 @@ enum db_stmt {
 	" l.tier, l.pending_tier, l.pending_at, l.sub_status, l.period_end," \
 	" l.cancel_at_period_end, l.trial_end, l.sub_event_at, l.paid_at," \
 	" l.grace_since, l.disputed, l.dispute_at, l.ended_at, l.revoked," \
-	" l.revoked_at" \
+	" l.revoked_at, l.status, l.eff_tier, coalesce(l.expires_at, 0)" \
 	" FROM licenses l LEFT JOIN customers c ON c.id = l.customer_id"
 #define LICENSE_FACTS_COL	11	/* first facts column in LICENSE_SELECT */
+#define LICENSE_SNAP_COL	26	/* first snapshot column */
 
 static const char *const db_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -111,10 +113,10 @@ static const char *const db_sql[ST__COUNT] = {
 	[ST_LICENSE_PUT] =
 	    "INSERT INTO licenses (key, customer_id, provider,"
 	    " checkout_session_id, subscription_id, livemode, created_at,"
-	    " updated_at, status, expires_at, " FACT_COLUMNS ")"
+	    " updated_at, status, expires_at, " FACT_COLUMNS ", eff_tier)"
 	    " VALUES (?1, nullif(?2, 0), ?3, ?4, ?5, ?6, ?7, ?7, ?8,"
 	    " nullif(?9, 0), ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-	    " ?19, ?20, ?21, ?22, ?23, ?24)",
+	    " ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
 	[ST_LICENSE_UPDATE] =
 	    "UPDATE licenses SET updated_at = ?7, status = ?8,"
 	    " expires_at = nullif(?9, 0),"
@@ -122,8 +124,11 @@ static const char *const db_sql[ST__COUNT] = {
 	    " sub_status = ?13, period_end = ?14, cancel_at_period_end = ?15,"
 	    " trial_end = ?16, sub_event_at = ?17, paid_at = ?18,"
 	    " grace_since = ?19, disputed = ?20, dispute_at = ?21,"
-	    " ended_at = ?22, revoked = ?23, revoked_at = ?24"
+	    " ended_at = ?22, revoked = ?23, revoked_at = ?24, eff_tier = ?25"
 	    " WHERE id = ?1",
+	[ST_LICENSE_SNAPSHOT] =
+	    "UPDATE licenses SET status = ?2, eff_tier = ?3,"
+	    " expires_at = nullif(?4, 0), updated_at = ?5 WHERE id = ?1",
 	[ST_LICENSE_LINK] =
 	    "UPDATE licenses SET"
 	    " checkout_session_id = coalesce(checkout_session_id, ?2),"
@@ -192,6 +197,7 @@ static const char *const db_migrations[LH_SCHEMA_VERSION] = {
 	"  updated_at INTEGER NOT NULL,"
 	/* The view when last written, for listings; reads derive it anew. */
 	"  status TEXT NOT NULL,"
+	"  eff_tier TEXT NOT NULL DEFAULT '',"
 	"  expires_at INTEGER,"
 	/* Facts (struct lh_lic_facts). */
 	"  tier TEXT NOT NULL,"
@@ -792,7 +798,7 @@ db_key_exists(struct db *db, const char *key, int *exists)
 	return db_step_int(st, &one, exists);
 }
 
-/* Bind the view snapshot (?8, ?9) and the facts (?10..?24). */
+/* Bind the view snapshot (?8, ?9, ?25) and the facts (?10..?24). */
 static void
 db_bind_facts(sqlite3_stmt *st, const struct lh_lic_facts *f,
     const struct lh_lic_view *v)
@@ -814,6 +820,7 @@ db_bind_facts(sqlite3_stmt *st, const struct lh_lic_facts *f,
 	sqlite3_bind_int64(st, 22, f->ended_at);
 	bind_text(st, 23, f->revoked);
 	sqlite3_bind_int64(st, 24, f->revoked_at);
+	bind_text(st, 25, v->tier != NULL ? v->tier : "");
 }
 
 static void
@@ -946,6 +953,9 @@ db_col_license(sqlite3_stmt *st, struct db_license *l)
 	l->created_at = sqlite3_column_int64(st, 9);
 	l->updated_at = sqlite3_column_int64(st, 10);
 	db_col_facts(st, LICENSE_FACTS_COL, &l->facts);
+	col_copy(st, LICENSE_SNAP_COL, l->snap_status, sizeof(l->snap_status));
+	col_copy(st, LICENSE_SNAP_COL + 1, l->snap_tier, sizeof(l->snap_tier));
+	l->snap_expires_at = sqlite3_column_int64(st, LICENSE_SNAP_COL + 2);
 }
 
 enum lh_err
@@ -1020,4 +1030,19 @@ db_event_each(struct db *db, int limit, db_event_fn fn, void *arg)
 	}
 	db_done(st);
 	return rc == SQLITE_DONE ? LH_OK : db_err(rc);
+}
+
+enum lh_err
+db_license_snapshot(struct db *db, int64_t id, const struct lh_lic_view *v,
+    time_t now)
+{
+	sqlite3_stmt	*st;
+
+	STMT(db, ST_LICENSE_SNAPSHOT, st);
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, license_status_name(v->status));
+	bind_text(st, 3, v->tier != NULL ? v->tier : "");
+	sqlite3_bind_int64(st, 4, v->expires_at);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
+	return db_step_done(st);
 }

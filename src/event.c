@@ -46,7 +46,8 @@ static enum lh_err	 get_id(const cJSON *, const char *, char **);
 static enum lh_err	 get_str(const cJSON *, const char *, char **);
 static enum lh_err	 get_ref(const cJSON *, const char *, char **);
 static enum lh_err	 get_obj(const cJSON *, const char *, const cJSON **);
-static enum lh_err	 get_list(const cJSON *, const char *, const cJSON **);
+static enum lh_err	 get_list(const cJSON *, const char *,
+			    const cJSON **);
 static enum lh_err	 get_const(const cJSON *, const char *, const char *);
 static enum lh_err	 int_value(const cJSON *, long long *);
 static enum lh_err	 get_int(const cJSON *, const char *, long long *);
@@ -97,7 +98,11 @@ static const struct event_kind event_kinds[] = {
 	    "subscription", parse_subscription },
 	{ "customer.subscription.trial_will_end", LH_EVT_SUB_TRIAL_END,
 	    "subscription", parse_subscription },
-	/* invoice.payment_succeeded is the older twin of invoice.paid. */
+	/*
+	 * invoice.paid also fires for an invoice marked paid out of band;
+	 * both fire for an ordinary payment (Stripe docs, "Using webhooks
+	 * with subscriptions").
+	 */
 	{ "invoice.paid", LH_EVT_INVOICE_PAID, "invoice", parse_invoice },
 	{ "invoice.payment_succeeded", LH_EVT_INVOICE_PAID, "invoice",
 	    parse_invoice },
@@ -299,8 +304,10 @@ str_dup(const char *s, char **out)
 
 /*
  * An identifier item: a string of 1..LH_FIELD_MAX bytes of graphic
- * ASCII.  Stripe ids and type names are [a-z0-9_.]; refusing spaces and
- * everything else keeps them safe to put in logs and key=value lines.
+ * ASCII.  Stripe's ids are letters, digits and "_", type names add ".";
+ * refusing spaces and everything else keeps them safe to put in logs
+ * and key=value lines.  XXX Plans created before Prices could have ids
+ * of the merchant's choosing; one with a space would be refused.
  */
 static enum lh_err
 id_copy(const cJSON *item, char **out)
@@ -394,8 +401,12 @@ get_obj(const cJSON *obj, const char *key, const cJSON **out)
  * "Pagination": {"object": "list", "data": [...], "has_more": ...}).
  * Absent or null gives NULL; a list without a data array fails.  A list
  * longer than LH_EVT_PRICES_MAX fails too: licensehook keeps every item's
- * price or none.  Stripe embeds at most 10 items and sets has_more past
- * that, so a list with has_more set is over the limit already.
+ * price or none.
+ *
+ * XXX has_more is not read.  An embedded list is Stripe's first page,
+ * 10 items (API reference, "Pagination", default limit), so a list cut
+ * short is already over LH_EVT_PRICES_MAX; if Stripe ever embeds fewer,
+ * the prices of a truncated list would go unnoticed.
  */
 static enum lh_err
 get_list(const cJSON *obj, const char *key, const cJSON **out)
@@ -633,15 +644,16 @@ price_ref(const cJSON *holder, const char *key, char **idp, char **planp)
  * The price of a subscription item or invoice line, as the first of:
  * price (every generation of items, and lines before basil),
  * pricing.price_details.price (lines since Stripe API 2025-03-31, basil,
- * which removed line.price), plan (payloads from before Prices existed,
- * Stripe API 2020-08-27 changelog).  Every candidate present is
+ * which removed line.price), plan (payloads from before the Prices API
+ * of 2020 carry only the Plan).  Every candidate present is
  * type-checked.  No price at all gives NULL.
  */
 static enum lh_err
 item_price(const cJSON *item, char **idp, char **planp)
 {
 	const cJSON	*pricing, *details;
-	char		*pid = NULL, *pplan = NULL, *nid = NULL, *nplan = NULL;
+	char		*pid = NULL, *pplan = NULL;
+	char		*nid = NULL, *nplan = NULL;
 	char		*lid = NULL, *lplan = NULL;
 	enum lh_err	 r;
 

@@ -71,6 +71,10 @@ struct db_license {
 	int		 livemode;
 	long long	 created_at;
 	long long	 updated_at;
+	/* The view when last written (status, effective tier, expiry). */
+	char		 snap_status[16];
+	char		 snap_tier[LH_NAME_MAX + 1];
+	long long	 snap_expires_at;
 };
 
 struct db_event {
@@ -171,6 +175,9 @@ enum lh_err	 db_license_put(struct db *, const char *provider,
 enum lh_err	 db_license_update(struct db *, int64_t id,
 		    const struct lh_lic_facts *, const struct lh_lic_view *,
 		    time_t now);
+/* Store a new view snapshot after time moved the license on. */
+enum lh_err	 db_license_snapshot(struct db *, int64_t id,
+		    const struct lh_lic_view *, time_t now);
 /* Link a license to a subscription or session it lacks, fill its
  * customer when unset. */
 enum lh_err	 db_license_link(struct db *, int64_t id,

@@ -641,8 +641,9 @@ decide_new(const struct lh_conf *conf, const struct lh_event *e,
  * customer.subscription.{created,updated,deleted,paused,resumed}: each
  * carries the whole subscription, so the newest one wins and older ones
  * are stale, except that they may still show a higher tier paid for a
- * period not yet over (tier_raise).  A deleted subscription (status
- * canceled) ends the license as lifecycle.on_cancel says.
+ * period not yet over (tier_raise).  A subscription that ended (status
+ * canceled, whichever event says so) ends the license as
+ * lifecycle.on_cancel says.
  */
 static enum lh_err
 decide_snapshot(const struct lh_conf *conf, const struct lh_event *e,
@@ -662,9 +663,14 @@ decide_snapshot(const struct lh_conf *conf, const struct lh_event *e,
 		return decide_snapshot_older(conf, e, now, out);
 	if ((r = tier_of_items(conf, e, &t)) != LH_OK)
 		return r;
-	/* Before snap_fill() moves the period end. */
-	if (t != NULL)
+	/*
+	 * The tier follows the newer of this and the last paid invoice, this
+	 * in the same second.  Before snap_fill() moves the period end.
+	 */
+	if (t != NULL && e->created >= old->paid_at)
 		move = tier_apply(conf, f, t, e->period_end, now);
+	else if (tier_raise(conf, f, t, e->period_end, now))
+		move = MOVE_UP;
 	snap_fill(f, e, st);
 	if (st == LH_SUB_CANCELED)
 		cancel_apply(conf, f, e->created);

@@ -26,15 +26,18 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: licensectl [-c file] [--json] [-n limit] command [arg]\n"
+	    "usage: licensectl [-c file] [--json] [-n limit] [--at time] command [arg]\n"
 	    "commands:\n"
 	    "  list                       licenses, newest first\n"
 	    "  show KEY|EMAIL|CUSTOMER_ID  licenses matching, in detail\n"
 	    "  events                     webhook events received, newest first\n"
+	    "  tick                       record time-driven changes (grace steps,\n"
+	    "                             downgrades at period end, expiry)\n"
 	    "options:\n"
 	    "  -c file    configuration file (default: $%s, else %s)\n"
 	    "  -j, --json print JSON instead of a table\n"
 	    "  -n limit   at most this many rows (list, events; default 100)\n"
+	    "  --at time  show the state as of this Unix time (default: now)\n"
 	    "  -h, --help show this help\n",
 	    LH_CONF_ENV, LH_CONF_DEFAULT);
 	exit(status);
@@ -225,11 +228,118 @@ event_row(void *arg, const struct db_event *e)
 	return 0;
 }
 
+/* A license whose derived state moved on since it was last written. */
+struct tick_change {
+	int64_t		 id;
+	char		 old_status[16];
+	char		 old_tier[LH_NAME_MAX + 1];
+	long long	 old_expires_at;
+	struct lh_lic_view view;
+	char		 tier[LH_NAME_MAX + 1];	/* view.tier's copy */
+};
+
+struct tick {
+	const struct lh_conf *conf;
+	time_t		 now;
+	struct tick_change *v;
+	size_t		 n, cap;
+};
+
+static int
+tick_row(void *arg, const struct db_license *l)
+{
+	struct tick		*t = arg;
+	struct tick_change	*c;
+	struct lh_lic_view	 v;
+	const char		*tier;
+
+	license_view(t->conf, &l->facts, t->now, &v);
+	tier = v.tier != NULL ? v.tier : "";
+	if (strcmp(license_status_name(v.status), l->snap_status) == 0 &&
+	    strcmp(tier, l->snap_tier) == 0 &&
+	    v.expires_at == l->snap_expires_at)
+		return 0;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		if ((t->v = reallocarray(t->v, t->cap, sizeof(*t->v))) == NULL)
+			errx(1, "out of memory");
+	}
+	c = &t->v[t->n++];
+	memset(c, 0, sizeof(*c));
+	c->id = l->id;
+	snprintf(c->old_status, sizeof(c->old_status), "%s", l->snap_status);
+	snprintf(c->old_tier, sizeof(c->old_tier), "%s", l->snap_tier);
+	c->old_expires_at = l->snap_expires_at;
+	c->view = v;
+	snprintf(c->tier, sizeof(c->tier), "%s", tier);
+	c->view.tier = c->tier;
+	return 0;
+}
+
+/* The status named s, for the audit row of what was stored. */
+static enum lh_lic_status
+status_parse(const char *s)
+{
+	int	 i;
+
+	for (i = LH_LIC_ACTIVE; i <= LH_LIC_REVOKED; i++)
+		if (strcmp(s, license_status_name((enum lh_lic_status)i)) == 0)
+			return (enum lh_lic_status)i;
+	return LH_LIC_ACTIVE;
+}
+
+/*
+ * tick: derived state is always computed at read time, so nothing here
+ * changes what a license is; it writes down (snapshot + audit row) the
+ * moments time moved a license on, for listings and the audit trail.
+ */
+static enum lh_err
+tick_run(struct db *db, const struct lh_conf *conf, time_t now, int *changed)
+{
+	struct tick		 t;
+	struct lh_lic_view	 old;
+	enum lh_err		 r;
+	size_t			 i;
+
+	memset(&t, 0, sizeof(t));
+	t.conf = conf;
+	t.now = now;
+	*changed = 0;
+	if ((r = db_begin(db)) != LH_OK)
+		return r;
+	/* XXX scans every license; an index on the next moment a license
+	 * can change would make this cheap for very large stores. */
+	if ((r = db_license_each(db, NULL, 0, tick_row, &t)) != LH_OK)
+		goto out;
+	for (i = 0; i < t.n; i++) {
+		memset(&old, 0, sizeof(old));
+		old.status = status_parse(t.v[i].old_status);
+		old.tier = t.v[i].old_tier;
+		old.expires_at = t.v[i].old_expires_at;
+		if ((r = db_license_snapshot(db, t.v[i].id, &t.v[i].view,
+		    now)) != LH_OK ||
+		    (r = db_audit_put(db, t.v[i].id, now, "tick", &old,
+		    &t.v[i].view)) != LH_OK)
+			goto out;
+	}
+	if ((r = db_commit(db)) == LH_OK)
+		*changed = (int)t.n;
+ out:
+	if (r != LH_OK) {
+		/* Say why before ROLLBACK replaces SQLite's message. */
+		warnx("tick: %s", db_errmsg(db));
+		db_rollback(db);
+	}
+	free(t.v);
+	return r;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "at", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -239,17 +349,23 @@ main(int argc, char *argv[])
 	const char	*opt_conf = NULL, *cmd, *path, *errstr = NULL;
 	char		 errbuf[512], *out;
 	enum lh_err	 r = LH_OK;
-	long long	 limit = 100;
+	long long	 limit = 100, at = 0;
 	int		 ch;
 
 	memset(&ctl, 0, sizeof(ctl));
-	while ((ch = getopt_long(argc, argv, "c:hjn:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:c:hjn:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			opt_conf = optarg;
 			break;
 		case 'j':
 			ctl.json = 1;
+			break;
+		case 'a':
+			at = strtoll(optarg, &out, 10);
+			if (*optarg == '\0' || *out != '\0' || at <= 0 ||
+			    at > 253402300799LL)
+				errx(2, "--at: want a Unix time in seconds");
 			break;
 		case 'n':
 			limit = strtoll(optarg, &out, 10);
@@ -276,7 +392,7 @@ main(int argc, char *argv[])
 	    sizeof(errbuf)) != LH_OK)
 		errx(1, "database: %s", errbuf);
 	ctl.conf = conf;
-	ctl.now = time(NULL);
+	ctl.now = at != 0 ? (time_t)at : time(NULL);
 	if (ctl.json && (ctl.array = cJSON_CreateArray()) == NULL)
 		errx(1, "out of memory");
 
@@ -288,6 +404,13 @@ main(int argc, char *argv[])
 			errstr = "no license matches";
 	} else if (strcmp(cmd, "events") == 0 && argc == 1)
 		r = db_event_each(db, (int)limit, event_row, &ctl);
+	else if (strcmp(cmd, "tick") == 0 && argc == 1) {
+		r = tick_run(db, conf, ctl.now, &ctl.count);
+		if (r == LH_OK && !ctl.json)
+			printf("%d license%s changed\n", ctl.count,
+			    ctl.count == 1 ? "" : "s");
+		ctl.count = 1;
+	}
 	else
 		usage(2);
 

@@ -239,7 +239,9 @@ webhook_apply(struct lh_ctx *ctx, const struct lh_event *ev, time_t now,
 		break;
 	default:
 		a->license_id = found ? lic.id : 0;
-		prefix = "ignored:";
+		/* A repeat checkout for a licensed session is not ignored:
+		 * it is linked below. */
+		prefix = found && is_checkout(ev) ? "" : "ignored:";
 		break;
 	}
 	snprintf(a->outcome, sizeof(a->outcome), "%s%s", prefix,

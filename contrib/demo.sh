@@ -52,19 +52,31 @@ alive() {
 	! grep -q '^[^)]*) [ZX] ' "/proc/$1/stat" 2>/dev/null
 }
 
-# stop_pidfile FILE WHAT: TERM the process in FILE, wait, then KILL.
+# children PID: its direct children (Linux /proc).
+children() {
+	for _s in /proc/[0-9]*/stat; do
+		sed -n 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' \
+		    "$_s" 2>/dev/null
+	done | awk -v p="$1" '$2 == p { print $1 }'
+}
+
+# stop_pidfile FILE WHAT: TERM the process in FILE (nginx's master or
+# multiwatch, which stop their own children), wait up to 10 s, then KILL
+# it and whatever children it still has.
 stop_pidfile() {
 	[ -s "$1" ] || return 0
 	_pid=$(cat "$1")
 	if alive "$_pid"; then
 		kill -TERM "$_pid" 2>/dev/null || true
 		_i=0
-		while alive "$_pid" && [ "$_i" -lt 50 ]; do
+		while alive "$_pid" && [ "$_i" -lt 100 ]; do
 			sleep 0.1
 			_i=$((_i + 1))
 		done
 		if alive "$_pid"; then
-			kill -KILL "$_pid" 2>/dev/null || true
+			_kids=$(children "$_pid")
+			# shellcheck disable=SC2086
+			kill -KILL "$_pid" $_kids 2>/dev/null || true
 		fi
 		say "stopped $2 (pid $_pid)"
 	fi
@@ -272,7 +284,10 @@ done
 # ---- a signed webhook -------------------------------------------------------------
 
 EVENT=$DEMO/event.json
-if [ ! -f "$EVENT" ]; then
+if [ -f "$EVENT" ]; then
+	say "sending demo/event.json again: the same event id, so licensehook" \
+	    "answers duplicate and makes no second license"
+else
 	n=$(openssl rand -hex 8)
 	{
 		printf '{\n  "id": "evt_demo_%s",\n  "object": "event",\n' "$n"

@@ -10,7 +10,7 @@
 require_build
 require_cmd openssl sqlite3
 
-write_config
+write_config "$LH_CONF"
 E=$LH_TMP/event
 URI=/api/v1/webhooks/stripe
 

@@ -18,7 +18,7 @@ WORKERS=${LH_CONC_WORKERS:-4}
 PAR=${LH_CONC_PARALLEL:-8}
 ROUNDS=${LH_CONC_ROUNDS:-20}
 
-write_config
+write_config "$LH_CONF"
 start_workers "$LH_CONF" "$WORKERS" ||
     bail_out "cannot start licensehook under spawn-fcgi"
 start_nginx || bail_out "cannot start nginx"
@@ -116,13 +116,19 @@ while [ "$round" -lt "$((ROUNDS / 2))" ]; do
 	done
 	# shellcheck disable=SC2086
 	burst $files
-	got="$(tally) $(count licenses "checkout_session_id = '$sess'") \
-$(sql "SELECT count(*), sum(outcome = 'created'), sum(outcome = 'exists')
-    FROM events WHERE license_id IN (SELECT id FROM licenses
-    WHERE checkout_session_id = '$sess');" | tr '|' ' ')"
-	# all 200 and plain received; one license; $PAR events: 1 created
-	is "$got" "$PAR $PAR 0 0 1 $PAR 1 $((PAR - 1))" \
+	# shellcheck disable=SC2046
+	set -- $(tally)
+	# all 200; one license; $PAR events rows, all linked to it
+	is "$1 $(count licenses "checkout_session_id = '$sess'") \
+$(sql "SELECT count(*) FROM events WHERE license_id IN (SELECT id
+    FROM licenses WHERE checkout_session_id = '$sess');")" "$PAR 1 $PAR" \
 	    "$PAR events for one session, round $round: one license"
+	# every answer {"received":true}; outcomes: 1 created, the rest exists
+	is "$2 $3 $4 $(sql "SELECT sum(outcome = 'created'),
+    sum(outcome = 'exists') FROM events WHERE license_id IN (SELECT id
+    FROM licenses WHERE checkout_session_id = '$sess');" | tr '|' ' ')" \
+	    "$PAR 0 0 1 $((PAR - 1))" \
+	    "$PAR events for one session, round $round: 1 created, $((PAR - 1)) exists"
 done
 
 # ---- $PAR different purchases at once ------------------------------------

@@ -237,21 +237,26 @@ _dead() {
 
 # The direct children of a process (Linux /proc; empty elsewhere).
 _children() {
-	for _s in /proc/[0-9]*/stat; do
-		[ -r "$_s" ] || continue
-		# pid (comm) state ppid ...; comm may contain spaces.
-		sed -n 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' \
-		    "$_s" 2>/dev/null
-	done | awk -v p="$1" '$2 == p { print $1 }'
+	# "pid (comm) state ppid ..."; comm may contain spaces.
+	cat /proc/[0-9]*/stat 2>/dev/null |
+	    sed -n 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' |
+	    awk -v p="$1" '$2 == p { print $1 }'
 }
 
-# _kill_wait PID...: TERM, wait up to 5 s, then KILL.
-_kill_wait() {
-	for _p in "$@"; do
-		kill -TERM "$_p" 2>/dev/null
-	done
-	for _p in "$@"; do
-		wait_until 50 _dead "$_p" || kill -KILL "$_p" 2>/dev/null
+# _stop_tree PID: stop a supervisor (multiwatch, nginx's master) that
+# stops its own children on TERM.  Only the supervisor is signalled: a
+# child killed behind multiwatch's back is restarted before multiwatch
+# sees the TERM, and the new child escapes.  After 10 s whatever is left,
+# supervisor or child, old or new, gets KILL.
+_stop_tree() {
+	_st_kids=$(_children "$1")
+	kill -TERM "$1" 2>/dev/null
+	if ! wait_until 100 _dead "$1"; then
+		_st_kids="$_st_kids $(_children "$1")"
+		kill -KILL "$1" 2>/dev/null
+	fi
+	for _p in $_st_kids; do
+		wait_until 20 _dead "$_p" || kill -KILL "$_p" 2>/dev/null
 	done
 }
 
@@ -360,9 +365,8 @@ worker_pids() {
 # stop_workers: stop multiwatch and its workers; remove the socket.
 stop_workers() {
 	[ -n "$_lh_workers_pid" ] || return 0
-	_sw_kids=$(_children "$_lh_workers_pid")
-	# shellcheck disable=SC2086
-	_kill_wait "$_lh_workers_pid" $_sw_kids
+	_stop_tree "$_lh_workers_pid"
+	rm -f "$LH_TMP/workers.pid"
 	_lh_workers_pid=
 	rm -f "$LH_SOCK"
 }
@@ -486,9 +490,8 @@ _nginx_answers() {
 # stop_nginx: stop the master (which stops its workers).
 stop_nginx() {
 	[ -n "$_lh_nginx_pid" ] || return 0
-	_sn_kids=$(_children "$_lh_nginx_pid")
-	# shellcheck disable=SC2086
-	_kill_wait "$_lh_nginx_pid" $_sn_kids
+	_stop_tree "$_lh_nginx_pid"
+	rm -f "$LH_NGINX_DIR/nginx.pid"
 	_lh_nginx_pid=
 }
 
@@ -743,3 +746,27 @@ log_lines() {
 
 # The key shape for the [keys] settings write_config writes.
 LH_KEY_ERE='^LH-[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{4}(-[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{4}){3}$'
+
+# ---- watchdog -----------------------------------------------------------------
+
+# The EXIT trap above stops the servers however the script ends, except
+# when the shell itself is killed (SIGKILL from a harness timeout) or loses
+# its trap to a signal racing a fork.  A detached watchdog covers those:
+# once this shell is gone it stops whatever the pid files name and removes
+# the scratch directory.  It holds none of the script's output open, so the
+# TAP driver never waits for it.
+_lh_watchdog() {
+	trap - EXIT
+	trap '' INT HUP
+	trap 'exit 0' TERM
+	while ! _dead "$1"; do
+		sleep 1
+	done
+	for _wd_pidfile in "$LH_NGINX_DIR/nginx.pid" "$LH_TMP/workers.pid"; do
+		[ -s "$_wd_pidfile" ] || continue
+		_wd_pid=$(cat "$_wd_pidfile" 2>/dev/null)
+		[ -n "$_wd_pid" ] && _alive "$_wd_pid" && _stop_tree "$_wd_pid"
+	done
+	[ "${LH_KEEP:-0}" = 1 ] || rm -rf "$LH_TMP"
+}
+_lh_watchdog "$$" </dev/null >/dev/null 2>&1 &

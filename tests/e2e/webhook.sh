@@ -19,7 +19,7 @@ LH_NGINX_SERVER_EXTRA='location /billing/api/v1/ {
 			include fastcgi_params;
 			fastcgi_pass licensehook;
 		}'
-write_config
+write_config "$LH_CONF"
 start_workers || bail_out "cannot start licensehook under spawn-fcgi"
 start_nginx || bail_out "cannot start nginx"
 diag "nginx on $LH_BASE, workers $(worker_pids | tr '\n' ' ')"

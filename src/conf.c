@@ -92,7 +92,8 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_LIFECYCLE,	"free_tier",		0, set_free_tier },
 	{ SECT_LIFECYCLE,	"on_cancel",		0, set_on_cancel },
 	{ SECT_LIFECYCLE,	"on_refund",		0, set_on_refund },
-	{ SECT_LIFECYCLE,	"on_dispute_lost",	0, set_on_dispute_lost },
+	{ SECT_LIFECYCLE,	"on_dispute_lost",	0,
+	    set_on_dispute_lost },
 	{ SECT_TIER,		"prices",		0, set_prices },
 	{ SECT_TIER,		"max_activations",	0, set_max_act },
 	{ SECT_TIER,		"features",		0, set_features },
@@ -146,6 +147,7 @@ static enum lh_err	 conf_policy(struct conf_state *, const char *,
 			    const char *, enum lh_policy, const char *,
 			    enum lh_policy, enum lh_policy *);
 static enum lh_err	 conf_check_life(struct conf_state *);
+static void		 conf_defaults(struct lh_conf *);
 static enum lh_err	 conf_line(struct conf_state *, char *, size_t);
 static enum lh_err	 conf_section(struct conf_state *, char *);
 static enum lh_err	 conf_tier_new(struct conf_state *, char *);
@@ -920,6 +922,28 @@ conf_check(struct conf_state *st)
 	return conf_check_life(st);
 }
 
+/* Every default licensehook.conf(5) promises, in one place. */
+static void
+conf_defaults(struct lh_conf *conf)
+{
+	conf->mode = LH_MODE_TEST;
+	conf->body_max = LH_BODY_MAX_DEFAULT;
+	conf->tolerance = LH_TOLERANCE_DEFAULT;
+	memcpy(conf->keyfmt.prefix, "LH", sizeof("LH"));
+	conf->keyfmt.groups = 4;
+	conf->keyfmt.group_len = 4;
+	conf->log_target = LH_LOG_STDERR;
+	conf->busy_timeout = LH_BUSY_TIMEOUT_DEFAULT;
+	conf->life.expiry_slack = CONF_DAY;
+	conf->life.grace_reminder = 3 * CONF_DAY;
+	conf->life.grace_free = 7 * CONF_DAY;
+	conf->life.grace_suspend = 14 * CONF_DAY;
+	conf->life.free_tier = NULL;
+	conf->life.on_cancel = LH_POL_REVOKE;
+	conf->life.on_refund = LH_POL_REVOKE;
+	conf->life.on_dispute_lost = LH_POL_REVOKE;
+}
+
 enum lh_err
 conf_parse(const char *text, size_t len, struct lh_conf **out, char *errbuf,
     size_t errlen)
@@ -962,21 +986,7 @@ conf_parse(const char *text, size_t len, struct lh_conf **out, char *errbuf,
 		r = conf_nomem(&st);
 		goto out;
 	}
-	conf->mode = LH_MODE_TEST;
-	conf->body_max = LH_BODY_MAX_DEFAULT;
-	conf->tolerance = LH_TOLERANCE_DEFAULT;
-	memcpy(conf->keyfmt.prefix, "LH", sizeof("LH"));
-	conf->keyfmt.groups = 4;
-	conf->keyfmt.group_len = 4;
-	conf->log_target = LH_LOG_STDERR;
-	conf->busy_timeout = LH_BUSY_TIMEOUT_DEFAULT;
-	conf->life.expiry_slack = CONF_DAY;
-	conf->life.grace_reminder = 3 * CONF_DAY;
-	conf->life.grace_free = 7 * CONF_DAY;
-	conf->life.grace_suspend = 14 * CONF_DAY;
-	conf->life.on_cancel = LH_POL_REVOKE;
-	conf->life.on_refund = LH_POL_REVOKE;
-	conf->life.on_dispute_lost = LH_POL_REVOKE;
+	conf_defaults(conf);
 	st.conf = conf;
 
 	p = text;

@@ -166,26 +166,31 @@ static enum lh_err	 decide_invoice_new(const struct lh_conf *,
 static enum lh_err	 decide_new(const struct lh_conf *,
 			    const struct lh_event *, struct lh_decision *);
 static enum lh_err	 decide_snapshot(const struct lh_conf *,
-			    const struct lh_event *, const struct lh_lic_facts *,
-			    time_t, struct lh_decision *);
+			    const struct lh_event *,
+			    const struct lh_lic_facts *, time_t,
+			    struct lh_decision *);
 static enum lh_err	 decide_snapshot_older(const struct lh_conf *,
 			    const struct lh_event *, time_t,
 			    struct lh_decision *);
 static enum lh_err	 decide_invoice_paid(const struct lh_conf *,
-			    const struct lh_event *, const struct lh_lic_facts *,
-			    time_t, struct lh_decision *);
+			    const struct lh_event *,
+			    const struct lh_lic_facts *, time_t,
+			    struct lh_decision *);
 static void		 decide_invoice_failed(const struct lh_event *,
-			    const struct lh_lic_facts *, struct lh_decision *);
+			    const struct lh_lic_facts *,
+			    struct lh_decision *);
 static void		 decide_refund(const struct lh_conf *,
 			    const struct lh_event *, struct lh_decision *);
 static void		 decide_dispute_created(const struct lh_event *,
-			    const struct lh_lic_facts *, struct lh_decision *);
-static void		 decide_dispute_closed(const struct lh_conf *,
-			    const struct lh_event *, const struct lh_lic_facts *,
+			    const struct lh_lic_facts *,
 			    struct lh_decision *);
+static void		 decide_dispute_closed(const struct lh_conf *,
+			    const struct lh_event *,
+			    const struct lh_lic_facts *, struct lh_decision *);
 static enum lh_err	 decide_existing(const struct lh_conf *,
-			    const struct lh_event *, const struct lh_lic_facts *,
-			    time_t, struct lh_decision *);
+			    const struct lh_event *,
+			    const struct lh_lic_facts *, time_t,
+			    struct lh_decision *);
 static void		 view_suspend(struct lh_lic_view *, const char *);
 static void		 view_grace(const struct lh_conf *,
 			    const struct lh_lic_facts *, time_t,
@@ -654,6 +659,7 @@ decide_snapshot(const struct lh_conf *conf, const struct lh_event *e,
 	enum lh_sub_status st;
 	enum tier_move	 move = MOVE_NONE;
 	enum lh_err	 r;
+	int		 newest;
 
 	if (snap_status(e, &st) == -1) {
 		out->reason = LIC_R_UNKNOWN_STATUS;
@@ -661,15 +667,17 @@ decide_snapshot(const struct lh_conf *conf, const struct lh_event *e,
 	}
 	if (snap_is_stale(old, e, st))
 		return decide_snapshot_older(conf, e, now, out);
-	if ((r = tier_of_items(conf, e, &t)) != LH_OK)
-		return r;
 	/*
 	 * The tier follows the newer of this and the last paid invoice, this
-	 * in the same second.  Before snap_fill() moves the period end.
+	 * in the same second; only then is an unknown tier an error.  Before
+	 * snap_fill() moves the period end.
 	 */
-	if (t != NULL && e->created >= old->paid_at)
+	newest = e->created >= old->paid_at;
+	if ((r = tier_of_items(conf, e, &t)) != LH_OK && newest)
+		return r;
+	if (r == LH_OK && t != NULL && newest)
 		move = tier_apply(conf, f, t, e->period_end, now);
-	else if (tier_raise(conf, f, t, e->period_end, now))
+	else if (r == LH_OK && tier_raise(conf, f, t, e->period_end, now))
 		move = MOVE_UP;
 	snap_fill(f, e, st);
 	if (st == LH_SUB_CANCELED)
@@ -925,6 +933,9 @@ license_decide(const struct lh_conf *conf, const struct lh_event *e,
 		return LH_OK;
 	} else {
 		base = *old;
+		/* Stored text comes from the caller: bound it. */
+		base.tier[sizeof(base.tier) - 1] = '\0';
+		base.pending_tier[sizeof(base.pending_tier) - 1] = '\0';
 		tier_fold(&base, now);
 		out->facts = base;
 		r = decide_existing(conf, e, &base, now, out);

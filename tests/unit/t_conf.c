@@ -20,6 +20,11 @@
 #define MIN	DB SEC
 /* One more webhook_secret line. */
 #define S(n)	"webhook_secret = whsec_" LEAK #n "\n"
+/* A [lifecycle] section after the minimal file (line 5 is the header). */
+#define LIFE	MIN "[lifecycle]\n"
+/* A duration that must be refused. */
+#define BADDUR(v) { "expiry_slack " v, LIFE "expiry_slack = " v "\n", 0, \
+	"line 6: lifecycle.expiry_slack: must be a duration from 0 to 366d" }
 
 /*
  * The first example in licensehook.conf(5); test_manpage() checks that
@@ -55,7 +60,27 @@ static const char full[] =
     "[tier pro]\n"
     "prices = price_1ProMonthly\n"
     "max_activations = 3\n"
-    "features = core, export, sync\n";
+    "features = core, export, sync\n"
+    "\n"
+    "[tier team]\n"
+    "prices = price_1TeamMonthly\n"
+    "rank = 1\n"
+    "max_activations = 10\n"
+    "features = core, export, sync\n"
+    "\n"
+    "[tier free]\n"
+    "rank = 0\n"
+    "features = viewer\n"
+    "\n"
+    "[lifecycle]\n"
+    "expiry_slack = 2d\n"
+    "grace_reminder = 3d\n"
+    "grace_free_tier = 7d\n"
+    "grace_suspend = 21d\n"
+    "free_tier = free\n"
+    "on_cancel = free_tier\n"
+    "on_refund = revoke\n"
+    "on_dispute_lost = revoke\n";
 
 struct bad {
 	const char	*name;
@@ -190,6 +215,91 @@ static const struct bad bad[] = {
 	{ "no key before =", MIN "= 300\n", 0, "line 5: no key before '='" },
 	{ "'#' after no space is no comment", DB "mode = live# x\n" SEC, 0,
 	    "line 3: licensehook.mode: must be test or live" },
+
+	/* [lifecycle] */
+	{ "lifecycle twice", LIFE "[lifecycle]\n", 0,
+	    "line 6: section [lifecycle] appears twice" },
+	{ "lifecycle unknown key", LIFE "grace = 3d\n", 0,
+	    "line 6: unknown key 'grace' in [lifecycle]" },
+	{ "lifecycle key in [tiers]", MIN "[tiers]\nfree_tier = a\n", 0,
+	    "line 6: unknown key 'free_tier' in [tiers]" },
+	{ "lifecycle duplicate key", LIFE "on_refund = record\n"
+	    "on_refund = revoke\n", 0,
+	    "line 7: lifecycle.on_refund: duplicate key" },
+	BADDUR("1w"),
+	BADDUR("1D"),
+	BADDUR("-1d"),
+	BADDUR("+1d"),
+	BADDUR("1.5d"),
+	BADDUR("1 d"),
+	BADDUR("d"),
+	BADDUR("1dd"),
+	BADDUR("d1"),
+	BADDUR("0x10"),
+	BADDUR("1s1"),
+	BADDUR("367d"),
+	BADDUR("8785h"),
+	BADDUR("527041m"),
+	BADDUR("31622401"),
+	BADDUR("31622401s"),
+	BADDUR("9999999999"),
+	BADDUR("99999999999999999999999d"),
+	{ "expiry_slack empty", LIFE "expiry_slack =\n", 0,
+	    "lifecycle.expiry_slack: must be a duration" },
+	{ "grace_reminder bad", LIFE "grace_reminder = 3days\n", 0,
+	    "line 6: lifecycle.grace_reminder: must be a duration" },
+	{ "grace_free_tier bad", LIFE "grace_free_tier = 1y\n", 0,
+	    "line 6: lifecycle.grace_free_tier: must be a duration" },
+	{ "grace_suspend bad", LIFE "grace_suspend = 400d\n", 0,
+	    "line 6: lifecycle.grace_suspend: must be a duration" },
+	{ "reminder after free (default 7d)", LIFE "grace_reminder = 8d\n", 0,
+	    "line 6: lifecycle.grace_reminder, lifecycle.grace_free_tier: "
+	    "691200 s is more than 604800 s; grace_reminder <= "
+	    "grace_free_tier <= grace_suspend" },
+	{ "free after suspend (default 14d)", LIFE "grace_free_tier = 15d\n",
+	    0, "line 6: lifecycle.grace_free_tier, lifecycle.grace_suspend: "
+	    "1296000 s is more than 1209600 s" },
+	{ "suspend before free (default 7d)", LIFE "grace_suspend = 6d\n", 0,
+	    "line 6: lifecycle.grace_free_tier, lifecycle.grace_suspend: "
+	    "604800 s is more than 518400 s" },
+	{ "order by one second, later line named", LIFE
+	    "grace_free_tier = 100000\ngrace_reminder = 100001\n", 0,
+	    "line 7: lifecycle.grace_reminder, lifecycle.grace_free_tier: "
+	    "100001 s is more than 100000 s" },
+	{ "free_tier not a name", LIFE "free_tier = a b\n", 0,
+	    "line 6: lifecycle.free_tier: not a tier name" },
+	{ "free_tier empty", LIFE "free_tier =\n", 0,
+	    "line 6: lifecycle.free_tier: not a tier name" },
+	{ "free_tier no such tier", LIFE "free_tier = gratis\n[tier pro]\n",
+	    0, "line 6: lifecycle.free_tier: no [tier gratis] section" },
+	{ "on_cancel free_tier without free_tier", LIFE
+	    "on_cancel = free_tier\n", 0,
+	    "line 6: lifecycle.on_cancel: free_tier needs "
+	    "lifecycle.free_tier" },
+	{ "on_cancel record", LIFE "on_cancel = record\n", 0,
+	    "line 6: lifecycle.on_cancel: must be revoke or free_tier" },
+	{ "on_cancel is case-sensitive", LIFE "on_cancel = Revoke\n", 0,
+	    "lifecycle.on_cancel: must be revoke or free_tier" },
+	{ "on_refund free_tier", LIFE "on_refund = free_tier\n", 0,
+	    "line 6: lifecycle.on_refund: must be revoke or record" },
+	{ "on_refund empty", LIFE "on_refund =\n", 0,
+	    "lifecycle.on_refund: must be revoke or record" },
+	{ "on_dispute_lost ignore", LIFE "on_dispute_lost = ignore\n", 0,
+	    "line 6: lifecycle.on_dispute_lost: must be revoke or record" },
+
+	/* [tier NAME] rank */
+	{ "rank max+1", MIN "[tier a]\nrank = 1001\n", 0,
+	    "line 6: tier.a.rank: must be a number from 0 to 1000" },
+	{ "rank negative", MIN "[tier a]\nrank = -1\n", 0,
+	    "tier.a.rank: must be a number from 0 to 1000" },
+	{ "rank empty", MIN "[tier a]\nrank =\n", 0,
+	    "tier.a.rank: must be a number from 0 to 1000" },
+	{ "rank word", MIN "[tier a]\nrank = top\n", 0,
+	    "tier.a.rank: must be a number from 0 to 1000 (digits only)" },
+	{ "rank twice", MIN "[tier a]\nrank = 1\nrank = 2\n", 0,
+	    "line 7: tier.a.rank: duplicate key" },
+	{ "rank in [tiers]", MIN "[tiers]\nrank = 1\n", 0,
+	    "unknown key 'rank' in [tiers]" },
 };
 
 /* Boundaries and variants that must parse, each with what to check. */
@@ -208,6 +318,17 @@ static int	chk_default_fwd(const struct lh_conf *);
 static int	chk_act_max(const struct lh_conf *);
 static int	chk_three_tiers(const struct lh_conf *);
 static int	chk_nothing(const struct lh_conf *);
+static int	chk_dur_zero(const struct lh_conf *);
+static int	chk_dur_max_d(const struct lh_conf *);
+static int	chk_dur_max_h(const struct lh_conf *);
+static int	chk_dur_max_m(const struct lh_conf *);
+static int	chk_dur_max_s(const struct lh_conf *);
+static int	chk_dur_units(const struct lh_conf *);
+static int	chk_grace_equal(const struct lh_conf *);
+static int	chk_free_fwd(const struct lh_conf *);
+static int	chk_policies(const struct lh_conf *);
+static int	chk_ranks(const struct lh_conf *);
+static int	chk_free_only(const struct lh_conf *);
 
 struct good {
 	const char	*name;
@@ -245,6 +366,29 @@ static const struct good good[] = {
 	    chk_act_max },
 	{ "tiers without prices", MIN "[tier a]\n[tier b]\n[tier c]\n",
 	    chk_three_tiers },
+	{ "durations 0", LIFE "expiry_slack = 0\ngrace_reminder = 0d\n"
+	    "grace_free_tier = 0h\ngrace_suspend = 0m\n", chk_dur_zero },
+	{ "duration 366d", LIFE "expiry_slack = 366d\ngrace_suspend = 366d\n",
+	    chk_dur_max_d },
+	{ "duration 8784h", LIFE "expiry_slack = 8784h\n", chk_dur_max_h },
+	{ "duration 527040m", LIFE "expiry_slack = 527040m\n",
+	    chk_dur_max_m },
+	{ "duration 31622400 and ...s", LIFE "expiry_slack = 31622400\n"
+	    "grace_suspend = 31622400s\n", chk_dur_max_s },
+	{ "duration units", LIFE "expiry_slack = 90s\ngrace_reminder = 45m\n"
+	    "grace_free_tier = 2h\ngrace_suspend = 007d   # comment\n",
+	    chk_dur_units },
+	{ "grace steps equal", LIFE "grace_reminder = 5d\n"
+	    "grace_free_tier = 120h\ngrace_suspend = 432000\n",
+	    chk_grace_equal },
+	{ "free_tier before its tier, other case", LIFE "free_tier = GRATIS\n"
+	    "on_cancel = free_tier\n[tier Gratis]\n", chk_free_fwd },
+	{ "record policies", LIFE "on_refund = record\n"
+	    "on_dispute_lost = record\non_cancel = revoke\n", chk_policies },
+	{ "ranks", MIN "[tier a]\n[tier b]\nrank = 1000\n[tier c]\n"
+	    "[tier d]\nrank = 0\n", chk_ranks },
+	{ "free tier without a cancel policy", LIFE "free_tier = a\n"
+	    "[tier a]\n", chk_free_only },
 };
 
 static int
@@ -345,6 +489,86 @@ chk_nothing(const struct lh_conf *c)
 	return 1;
 }
 
+static int
+chk_dur_zero(const struct lh_conf *c)
+{
+	return c->life.expiry_slack == 0 && c->life.grace_reminder == 0 &&
+	    c->life.grace_free == 0 && c->life.grace_suspend == 0;
+}
+
+static int
+chk_dur_max_d(const struct lh_conf *c)
+{
+	return c->life.expiry_slack == 366 * 86400L &&
+	    c->life.grace_suspend == 366 * 86400L;
+}
+
+static int
+chk_dur_max_h(const struct lh_conf *c)
+{
+	return c->life.expiry_slack == 8784 * 3600L;
+}
+
+static int
+chk_dur_max_m(const struct lh_conf *c)
+{
+	return c->life.expiry_slack == 527040 * 60L;
+}
+
+static int
+chk_dur_max_s(const struct lh_conf *c)
+{
+	return c->life.expiry_slack == 31622400L &&
+	    c->life.grace_suspend == 31622400L;
+}
+
+static int
+chk_dur_units(const struct lh_conf *c)
+{
+	return c->life.expiry_slack == 90 && c->life.grace_reminder == 2700 &&
+	    c->life.grace_free == 7200 && c->life.grace_suspend == 7 * 86400L;
+}
+
+static int
+chk_grace_equal(const struct lh_conf *c)
+{
+	return c->life.grace_reminder == 432000 &&
+	    c->life.grace_free == 432000 && c->life.grace_suspend == 432000;
+}
+
+static int
+chk_free_fwd(const struct lh_conf *c)
+{
+	/* Stored as the tier section spells it, like tiers.default. */
+	return c->life.free_tier != NULL &&
+	    strcmp(c->life.free_tier, "Gratis") == 0 &&
+	    c->life.on_cancel == LH_POL_FREE_TIER;
+}
+
+static int
+chk_policies(const struct lh_conf *c)
+{
+	return c->life.on_refund == LH_POL_RECORD &&
+	    c->life.on_dispute_lost == LH_POL_RECORD &&
+	    c->life.on_cancel == LH_POL_REVOKE && c->life.free_tier == NULL;
+}
+
+static int
+chk_ranks(const struct lh_conf *c)
+{
+	/* Unset ranks are the position in the file, from 0. */
+	return c->ntiers == 4 && c->tiers[0].rank == 0 &&
+	    c->tiers[1].rank == 1000 && c->tiers[2].rank == 2 &&
+	    c->tiers[3].rank == 0;
+}
+
+static int
+chk_free_only(const struct lh_conf *c)
+{
+	return strcmp(c->life.free_tier, "a") == 0 &&
+	    c->life.on_cancel == LH_POL_REVOKE;
+}
+
 static void
 test_bad(void)
 {
@@ -413,7 +637,6 @@ check_full(const struct lh_conf *c, const char *how)
 	is_int(c->keyfmt.groups, 5, "%s: groups", how);
 	is_int(c->keyfmt.group_len, 5, "%s: group_len", how);
 	is_str(c->default_tier, "basic", "%s: default tier", how);
-	is_int(c->ntiers, 2, "%s: two tiers", how);
 	t = &c->tiers[0];
 	is_str(t->name, "basic", "%s: tier 0 name", how);
 	is_int(t->nprices, 2, "%s: tier 0 prices", how);
@@ -427,6 +650,37 @@ check_full(const struct lh_conf *c, const char *how)
 	is_str(t->prices[0], "price_1ProMonthly", "%s: tier 1 price 0", how);
 	is_int(t->max_activations, 3, "%s: tier 1 activations", how);
 	is_str(t->features, "core, export, sync", "%s: tier 1 features", how);
+	is_int(c->ntiers, 4, "%s: four tiers", how);
+	is_int(c->tiers[0].rank, 0, "%s: basic rank by position", how);
+	is_int(c->tiers[1].rank, 1, "%s: pro rank by position", how);
+	is_int(c->tiers[2].rank, 1, "%s: team rank 1, sideways", how);
+	is_int(c->tiers[3].rank, 0, "%s: free rank 0", how);
+	is_int(c->life.expiry_slack, 2 * 86400, "%s: expiry_slack", how);
+	is_int(c->life.grace_reminder, 3 * 86400, "%s: grace_reminder", how);
+	is_int(c->life.grace_free, 7 * 86400, "%s: grace_free", how);
+	is_int(c->life.grace_suspend, 21 * 86400, "%s: grace_suspend", how);
+	is_str(c->life.free_tier, "free", "%s: free_tier", how);
+	is_int(c->life.on_cancel, LH_POL_FREE_TIER, "%s: on_cancel", how);
+	is_int(c->life.on_refund, LH_POL_REVOKE, "%s: on_refund", how);
+	is_int(c->life.on_dispute_lost, LH_POL_REVOKE, "%s: on_dispute_lost",
+	    how);
+}
+
+/* [lifecycle] defaults, as licensehook.conf(5) states them. */
+static void
+check_life_defaults(const struct lh_conf *c, const char *how)
+{
+	is_int(c->life.expiry_slack, 86400, "%s: expiry_slack 1d", how);
+	is_int(c->life.grace_reminder, 3 * 86400, "%s: grace_reminder 3d",
+	    how);
+	is_int(c->life.grace_free, 7 * 86400, "%s: grace_free_tier 7d", how);
+	is_int(c->life.grace_suspend, 14 * 86400, "%s: grace_suspend 14d",
+	    how);
+	ok(c->life.free_tier == NULL, "%s: no free tier", how);
+	is_int(c->life.on_cancel, LH_POL_REVOKE, "%s: on_cancel revoke", how);
+	is_int(c->life.on_refund, LH_POL_REVOKE, "%s: on_refund revoke", how);
+	is_int(c->life.on_dispute_lost, LH_POL_REVOKE,
+	    "%s: on_dispute_lost revoke", how);
 }
 
 static void
@@ -488,6 +742,16 @@ test_defaults(void)
 	is_int(c->ntiers, 0, "minimal: no tiers");
 	ok(c->default_tier == NULL, "minimal: no default tier");
 	ok(conf_tier_by_name(c, "basic") == NULL, "minimal: no tier found");
+	check_life_defaults(c, "minimal");
+	conf_free(c);
+
+	/* An empty [lifecycle] section changes nothing. */
+	c = NULL;
+	r = conf_parse(LIFE, strlen(LIFE), &c, err, sizeof(err));
+	if (!ok(r == LH_OK && c != NULL, "empty lifecycle: parses"))
+		printf("#   error \"%s\"\n", err);
+	if (c != NULL)
+		check_life_defaults(c, "empty lifecycle");
 	conf_free(c);
 }
 
@@ -763,6 +1027,9 @@ test_sample(void)
 		    "sample: tolerance is the default");
 		is_int(c->busy_timeout, LH_BUSY_TIMEOUT_DEFAULT,
 		    "sample: busy_timeout is the default");
+		check_life_defaults(c, "sample");
+		ok(c->ntiers >= 2 && c->tiers[0].rank < c->tiers[1].rank,
+		    "sample: basic ranks below pro");
 	}
 	conf_free(c);
 	free(buf);

@@ -71,6 +71,15 @@ static const struct err_entry err_table[] = {
 	    { "keygen_failed", "could not generate a unique license key", 500 },
 	[LH_ERR_CONF] =
 	    { "bad_config", "configuration is invalid", 500 },
+	[LH_ERR_API_REQUEST] =
+	    { "bad_request", "request body is malformed", 400 },
+	[LH_ERR_API_MEDIA] =
+	    { "unsupported_media_type", "send application/json or "
+	    "application/x-www-form-urlencoded", 415 },
+	[LH_ERR_RATE_LIMITED] =
+	    { "rate_limited", "too many requests", 429 },
+	[LH_ERR_SIGNING] =
+	    { "signing_unavailable", "no response signing key", 500 },
 };
 
 /*

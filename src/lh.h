@@ -66,6 +66,11 @@ enum lh_err {
 	LH_ERR_DB,		/* 503: any other storage failure */
 	LH_ERR_KEYGEN,		/* 500: could not make a unique key */
 	LH_ERR_CONF,		/* configuration invalid (start-up only) */
+	LH_ERR_API_REQUEST,	/* 400: license API body malformed or a field
+				   missing / too long */
+	LH_ERR_API_MEDIA,	/* 415: neither form nor JSON */
+	LH_ERR_RATE_LIMITED,	/* 429: over a rate limit (with Retry-After) */
+	LH_ERR_SIGNING,		/* 500: no usable response signing key */
 	LH_ERR__COUNT
 };
 
@@ -126,6 +131,20 @@ struct lh_lifecycle {
 	enum lh_policy	 on_dispute_lost;	/* REVOKE or RECORD */
 };
 
+/* Subscription states whose keys unlock paid features (lh_lic_status bits). */
+#define LH_ALLOW(st)	(1u << (st))
+
+/* [api]: the license API the vendor's software calls. */
+struct lh_api {
+	char		*keys_dir;		/* Ed25519 signing keys; NULL: API off */
+	long		 token_ttl;		/* s an offline token is good for (7 d) */
+	unsigned	 allowed;		/* LH_ALLOW() bits; default active,
+						   trialing, grace */
+	int		 rate_address;		/* requests / minute / client address;
+						   0: no limit (default 120) */
+	int		 rate_key;		/* requests / minute / key (default 60) */
+};
+
 struct lh_conf {
 	char		*database;
 	enum lh_mode	 mode;
@@ -141,6 +160,7 @@ struct lh_conf {
 	char		*log_file;			/* with LH_LOG_FILE */
 	int		 busy_timeout;			/* milliseconds */
 	struct lh_lifecycle life;
+	struct lh_api	 api;
 };
 
 /*
@@ -385,6 +405,132 @@ enum lh_err	 license_decide(const struct lh_conf *, const struct lh_event *,
 		    const struct lh_lic_facts *old, time_t now,
 		    struct lh_decision *out);
 
+/* ---- license API (api.c) ------------------------------------------- */
+
+#define LH_INSTANCE_NAME_MAX	255	/* bytes, a machine fingerprint or domain */
+#define LH_INSTANCE_ID_MAX	64	/* bytes, an instance id we issued */
+#define LH_API_FIELD_MAX	1024	/* bytes, any one form/JSON field */
+#define LH_ADDR_MAX		64	/* bytes, a client address */
+
+enum lh_api_op {
+	LH_API_ACTIVATE = 0,
+	LH_API_VALIDATE,
+	LH_API_DEACTIVATE
+};
+
+/*
+ * A license API request, from an application/x-www-form-urlencoded or
+ * application/json body with Lemon Squeezy's License API field names.
+ * Absent fields are "".
+ */
+struct lh_api_req {
+	char		 license_key[LH_KEY_MAX];
+	char		 instance_name[LH_INSTANCE_NAME_MAX + 1];
+	char		 instance_id[LH_INSTANCE_ID_MAX + 1];
+	int		 want_token;	/* "token": true, or token=1 */
+};
+
+/*
+ * Parse a request body by its CONTENT_TYPE (parameters such as charset
+ * allowed).  Unknown fields are ignored; a field over its limit, a
+ * repeated field, bad percent-encoding, bad UTF-8 or bad JSON is
+ * LH_ERR_API_REQUEST; another media type is LH_ERR_API_MEDIA.  Pure.
+ */
+enum lh_err	 api_parse(const char *content_type, const char *body,
+		    size_t len, struct lh_api_req *out);
+
+/* Why a key is (not) good, as the answer's "code". */
+enum lh_api_code {
+	LH_CODE_VALID = 0,
+	LH_CODE_GRACE,			/* valid, but a payment failed */
+	LH_CODE_NOT_FOUND,		/* unknown or malformed key: one answer */
+	LH_CODE_SUSPENDED,
+	LH_CODE_REVOKED,
+	LH_CODE_EXPIRED,
+	LH_CODE_NO_INSTANCE,		/* instance_id not active on this key */
+	LH_CODE_TOO_MANY,		/* more instances than the tier allows */
+	LH_CODE_LIMIT_REACHED,		/* activate: no seat left */
+	LH_CODE_MISSING_FIELD		/* a required field is empty */
+};
+
+/* "valid", "not_found", ...  Never NULL. */
+const char	*api_code_name(enum lh_api_code);
+
+/* What the store says about the key and instance for one request. */
+struct lh_api_facts {
+	int		 found;		/* the key exists */
+	const struct lh_lic_view *view;	/* with found */
+	const struct lh_tier *tier;	/* effective tier; NULL if unknown */
+	int		 instances;	/* active instances on the key */
+	int		 instance_found; /* the named/id'd instance is active */
+};
+
+struct lh_api_verdict {
+	enum lh_api_code code;
+	int		 ok;		/* activated / valid / deactivated */
+	int		 paid;		/* paid features on (the gating rule) */
+	int		 limit;		/* activation limit, 0: unlimited */
+	int		 http;		/* 200, 400, 404 or 409? see api.c */
+	const char	*error;		/* human sentence, NULL when ok */
+};
+
+/*
+ * Decide an API request from the facts.  Pure.  The gating rule: paid
+ * features are on only when the key is valid and its status is one of
+ * conf->api.allowed.  Unknown and malformed keys get the same verdict.
+ */
+void		 api_decide(const struct lh_conf *, enum lh_api_op,
+		    const struct lh_api_req *, const struct lh_api_facts *,
+		    struct lh_api_verdict *out);
+
+/* ---- signed answers and offline tokens (token.c) -------------------- */
+
+#define LH_KID_MAX		32	/* bytes, a signing key id */
+#define LH_SIG_B64_MAX		96	/* bytes, base64url Ed25519 signature + NUL */
+#define LH_TOKEN_MAX		4096	/* bytes, a whole token */
+
+/* An Ed25519 key pair as raw bytes (RFC 8032). */
+struct lh_signkey {
+	char		 kid[LH_KID_MAX + 1];
+	uint8_t		 priv[32];
+	uint8_t		 pub[32];
+};
+
+/* What an offline token asserts. */
+struct lh_token {
+	char		 kid[LH_KID_MAX + 1];
+	char		 license[LH_KEY_MAX];		/* the key */
+	char		 tier[LH_NAME_MAX + 1];
+	char		 features[LH_API_FIELD_MAX];	/* comma-separated */
+	char		 instance[LH_INSTANCE_ID_MAX + 1]; /* "" if none */
+	long long	 iat;
+	long long	 exp;
+};
+
+/*
+ * Sign msg with Ed25519; write the signature base64url-encoded (no
+ * padding) into out.
+ */
+enum lh_err	 token_sign_b64(const struct lh_signkey *, const void *msg,
+		    size_t len, char out[LH_SIG_B64_MAX]);
+/* Verify a base64url signature over msg with a raw public key. */
+enum lh_err	 token_verify_b64(const uint8_t pub[32], const void *msg,
+		    size_t len, const char *sig_b64);
+/*
+ * Make a compact token: base64url(JSON payload) "." base64url(Ed25519
+ * signature over the first part), as JWS compact serialization with
+ * header omitted (the kid is in the payload).
+ */
+enum lh_err	 token_fmt(const struct lh_signkey *, const struct lh_token *,
+		    char *out, size_t outlen);
+/*
+ * Check a token's signature with pub and its expiry against now, and
+ * parse its payload into *out.  LH_ERR_SIG_MISMATCH, LH_ERR_SIG_STALE
+ * (expired) or LH_ERR_API_REQUEST (malformed).
+ */
+enum lh_err	 token_verify(const uint8_t pub[32], const char *token,
+		    time_t now, struct lh_token *out);
+
 /* ---- keys (keygen.c) ----------------------------------------------- */
 
 /* Bytes of randomness keygen_fmt() consumes for a format. */
@@ -411,7 +557,10 @@ void		 keygen_mask(const char *key, char *out, size_t outlen);
 
 enum lh_route {
 	LH_ROUTE_NONE = 0,
-	LH_ROUTE_STRIPE_WEBHOOK
+	LH_ROUTE_STRIPE_WEBHOOK,
+	LH_ROUTE_ACTIVATE,		/* .../api/v1/licenses/activate */
+	LH_ROUTE_VALIDATE,		/* .../api/v1/licenses/validate */
+	LH_ROUTE_DEACTIVATE		/* .../api/v1/licenses/deactivate */
 };
 
 /*

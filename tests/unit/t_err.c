@@ -38,6 +38,10 @@ static const struct {
 	{ LH_ERR_DB,		"storage_error",		503 },
 	{ LH_ERR_KEYGEN,	"keygen_failed",		500 },
 	{ LH_ERR_CONF,		"bad_config",			500 },
+	{ LH_ERR_API_REQUEST,	"bad_request",			400 },
+	{ LH_ERR_API_MEDIA,	"unsupported_media_type",	415 },
+	{ LH_ERR_RATE_LIMITED,	"rate_limited",			429 },
+	{ LH_ERR_SIGNING,	"signing_unavailable",		500 },
 };
 
 static int

@@ -483,6 +483,40 @@ void		 api_decide(const struct lh_conf *, enum lh_api_op,
 		    const struct lh_api_req *, const struct lh_api_facts *,
 		    struct lh_api_verdict *out);
 
+/* Everything an answer shows; NULL strings and 0 times print as null. */
+struct lh_api_answer {
+	enum lh_api_op	 op;
+	const struct lh_api_verdict *verdict;
+	/* license_key{} */
+	long long	 license_id;
+	const char	*key;		/* NULL when not found */
+	const char	*status;	/* license_status_name() */
+	int		 activation_usage;
+	long long	 created_at;
+	long long	 expires_at;
+	/* instance{}: NULL id prints "instance": null */
+	const char	*instance_id;
+	const char	*instance_name;
+	long long	 instance_created_at;
+	/* meta{} */
+	const char	*customer_name;
+	const char	*customer_email;
+	/* licensehook's own */
+	const char	*tier;
+	const char	*features;	/* comma-separated, printed as an array */
+	long long	 grace_deadline;
+	const char	*token;		/* NULL: none asked for */
+};
+
+/*
+ * The JSON body of an answer: Lemon Squeezy's License API top-level
+ * fields ("activated" | "valid" | "deactivated", "error", "license_key",
+ * "instance", "meta") plus "code", "tier", "features", "entitlement" and
+ * "token".  *out is malloc'd, NUL-terminated, *len bytes; the caller
+ * frees it.
+ */
+enum lh_err	 api_fmt(const struct lh_api_answer *, char **out, size_t *len);
+
 /* ---- signed answers and offline tokens (token.c) -------------------- */
 
 #define LH_KID_MAX		32	/* bytes, a signing key id */

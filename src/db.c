@@ -40,6 +40,16 @@ enum db_stmt {
 	ST_LICENSE_EACH,
 	ST_LICENSE_MATCH,
 	ST_EVENT_EACH,
+	ST_LICENSE_BY_KEY,
+	ST_INSTANCE_COUNT,
+	ST_INSTANCE_BY_NAME,
+	ST_INSTANCE_BY_ID,
+	ST_INSTANCE_PUT,
+	ST_INSTANCE_OFF,
+	ST_INSTANCE_SEEN,
+	ST_RATE_HIT,
+	ST_RATE_PRUNE,
+	ST_VALIDATION_PUT,
 	ST__COUNT
 };
 
@@ -77,9 +87,8 @@ static const char *const db_sql[ST__COUNT] = {
 	    " ref = NULL WHERE provider = ?1 AND id = ?2",
 	[ST_DEFERRED] =
 	    "SELECT id, body FROM events"
-	    " WHERE provider = ?1 AND ref IS NOT NULL"
-	    " AND ref IN (?2, ?3, ?4, ?5)"
-	    " ORDER BY created, rowid LIMIT ?6",
+	    " WHERE provider = ?1 AND ref = ?2"
+	    " ORDER BY created, rowid LIMIT ?3",
 	[ST_CUSTOMER_FIND] =
 	    "SELECT id FROM customers"
 	    " WHERE provider = ?1 AND provider_customer_id = ?2",
@@ -145,6 +154,34 @@ static const char *const db_sql[ST__COUNT] = {
 	    " WHERE l.key = upper(?2) OR c.email = ?2 COLLATE NOCASE"
 	    " OR c.provider_customer_id = ?2 OR l.subscription_id = ?2"
 	    " ORDER BY l.id DESC LIMIT ?1",
+	[ST_LICENSE_BY_KEY] = LICENSE_SELECT " WHERE l.key = ?1",
+	[ST_INSTANCE_COUNT] =
+	    "SELECT count(*) FROM instances"
+	    " WHERE license_id = ?1 AND deactivated_at IS NULL",
+	[ST_INSTANCE_BY_NAME] =
+	    "SELECT id, name, created_at FROM instances"
+	    " WHERE license_id = ?1 AND name = ?2 AND deactivated_at IS NULL",
+	[ST_INSTANCE_BY_ID] =
+	    "SELECT id, name, created_at FROM instances"
+	    " WHERE license_id = ?1 AND id = ?2 AND deactivated_at IS NULL",
+	[ST_INSTANCE_PUT] =
+	    "INSERT INTO instances (id, license_id, name, created_at,"
+	    " last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+	[ST_INSTANCE_OFF] =
+	    "UPDATE instances SET deactivated_at = ?3"
+	    " WHERE license_id = ?1 AND id = ?2 AND deactivated_at IS NULL",
+	[ST_INSTANCE_SEEN] =
+	    "UPDATE instances SET last_seen_at = ?2 WHERE id = ?1",
+	/* A fixed one-minute window per bucket (RETURNING: SQLite 3.35). */
+	[ST_RATE_HIT] =
+	    "INSERT INTO rate_limits (bucket, win, hits) VALUES (?1, ?2, 1)"
+	    " ON CONFLICT (bucket) DO UPDATE SET"
+	    " hits = CASE WHEN win = excluded.win THEN hits + 1 ELSE 1 END,"
+	    " win = excluded.win RETURNING hits",
+	[ST_RATE_PRUNE] = "DELETE FROM rate_limits WHERE win < ?1",
+	[ST_VALIDATION_PUT] =
+	    "INSERT INTO validations (at, license_id, instance_id, op, code,"
+	    " addr, country, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_EVENT_EACH] =
 	    "SELECT e.provider, e.id, e.type, e.outcome, l.key, e.created,"
 	    " e.received_at, e.livemode FROM events e"
@@ -237,12 +274,41 @@ static const char *const db_migrations[LH_SCHEMA_VERSION] = {
 	"  old_expires_at INTEGER,"
 	"  new_expires_at INTEGER"
 	");"
-	"CREATE INDEX audit_license ON audit (license_id);",
+	"CREATE INDEX audit_license ON audit (license_id);"
+	"CREATE TABLE instances ("
+	"  id TEXT PRIMARY KEY,"
+	"  license_id INTEGER NOT NULL REFERENCES licenses(id),"
+	"  name TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_seen_at INTEGER NOT NULL,"
+	"  deactivated_at INTEGER"
+	");"
+	/* One active seat per name: activating twice is idempotent. */
+	"CREATE UNIQUE INDEX instances_active ON instances (license_id, name)"
+	"  WHERE deactivated_at IS NULL;"
+	"CREATE TABLE rate_limits ("
+	"  bucket TEXT PRIMARY KEY,"
+	"  win INTEGER NOT NULL,"
+	"  hits INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	/* The usage log for abuse detection: compact, one row a request. */
+	"CREATE TABLE validations ("
+	"  at INTEGER NOT NULL,"
+	"  license_id INTEGER,"
+	"  instance_id TEXT,"
+	"  op INTEGER NOT NULL,"
+	"  code INTEGER NOT NULL,"
+	"  addr TEXT,"
+	"  country TEXT,"
+	"  origin TEXT"
+	");"
+	"CREATE INDEX validations_license ON validations (license_id, at);",
 };
 
 struct db {
 	sqlite3		*h;
 	sqlite3_stmt	*st[ST__COUNT];
+	int		 light;		/* synchronous = NORMAL now */
 };
 
 static enum lh_err
@@ -547,7 +613,7 @@ db_run(struct db *db, enum db_stmt id)
 enum lh_err
 db_begin(struct db *db)
 {
-	return db_run(db, ST_BEGIN);
+	return db_begin_durable(db);
 }
 
 enum lh_err
@@ -631,23 +697,19 @@ db_deferred_free(struct db_deferred *d, size_t n)
 }
 
 enum lh_err
-db_deferred_get(struct db *db, const char *provider,
-    const char *const *refs, size_t nrefs, struct db_deferred *out,
-    size_t max, size_t *n)
+db_deferred_get(struct db *db, const char *provider, const char *ref,
+    struct db_deferred *out, size_t max, size_t *n)
 {
 	sqlite3_stmt	*st;
 	const void	*blob;
-	size_t		 i, len;
+	size_t		 len;
 	int		 rc;
 
 	*n = 0;
-	if (nrefs > 4)
-		return LH_ERR_INTERNAL;
 	STMT(db, ST_DEFERRED, st);
 	bind_text(st, 1, provider);
-	for (i = 0; i < 4; i++)
-		bind_text(st, 2 + (int)i, i < nrefs ? refs[i] : NULL);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)max);
+	bind_text(st, 2, ref);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		blob = sqlite3_column_blob(st, 1);
 		len = (size_t)sqlite3_column_bytes(st, 1);
@@ -1044,5 +1106,186 @@ db_license_snapshot(struct db *db, int64_t id, const struct lh_lic_view *v,
 	bind_text(st, 3, v->tier != NULL ? v->tier : "");
 	sqlite3_bind_int64(st, 4, v->expires_at);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
+	return db_step_done(st);
+}
+
+enum lh_err
+db_begin_light(struct db *db)
+{
+	enum lh_err	 r;
+
+	/* WAL with synchronous=NORMAL commits without an fsync; the next
+	 * FULL commit syncs these frames too (SQLite docs, "PRAGMA
+	 * synchronous").  Only the usage log and rate counters ride on it. */
+	if (!db->light) {
+		if ((r = db_exec(db, "PRAGMA synchronous = NORMAL")) != LH_OK)
+			return r;
+		db->light = 1;
+	}
+	return db_run(db, ST_BEGIN);
+}
+
+enum lh_err
+db_begin_durable(struct db *db)
+{
+	enum lh_err	 r;
+
+	if (db->light) {
+		if ((r = db_exec(db, "PRAGMA synchronous = FULL")) != LH_OK)
+			return r;
+		db->light = 0;
+	}
+	return db_run(db, ST_BEGIN);
+}
+
+enum lh_err
+db_license_by_key(struct db *db, const char *key, struct db_keyinfo *ki,
+    int *found)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*found = 0;
+	STMT(db, ST_LICENSE_BY_KEY, st);
+	bind_text(st, 1, key);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_col_license(st, &ki->lic);
+		col_copy(st, 6, ki->email, sizeof(ki->email));
+		col_copy(st, 7, ki->name, sizeof(ki->name));
+		/* The borrowed strings die with the reset below. */
+		ki->lic.provider = ki->lic.checkout_session_id =
+		    ki->lic.subscription_id = ki->lic.customer_provider_id =
+		    ki->lic.email = ki->lic.name = NULL;
+		*found = 1;
+	}
+	db_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? LH_OK : db_err(rc);
+}
+
+enum lh_err
+db_instance_count(struct db *db, int64_t license_id, int *n)
+{
+	sqlite3_stmt	*st;
+	int64_t		 v = 0;
+	int		 found;
+	enum lh_err	 r;
+
+	STMT(db, ST_INSTANCE_COUNT, st);
+	sqlite3_bind_int64(st, 1, license_id);
+	r = db_step_int(st, &v, &found);
+	*n = (int)v;
+	return r;
+}
+
+enum lh_err
+db_instance_find(struct db *db, int64_t license_id, const char *id,
+    const char *name, struct db_instance *out, int *found)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*found = 0;
+	memset(out, 0, sizeof(*out));
+	if (id != NULL) {
+		STMT(db, ST_INSTANCE_BY_ID, st);
+		bind_text(st, 2, id);
+	} else {
+		STMT(db, ST_INSTANCE_BY_NAME, st);
+		bind_text(st, 2, name);
+	}
+	sqlite3_bind_int64(st, 1, license_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		col_copy(st, 0, out->id, sizeof(out->id));
+		col_copy(st, 1, out->name, sizeof(out->name));
+		out->created_at = sqlite3_column_int64(st, 2);
+		*found = 1;
+	}
+	db_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? LH_OK : db_err(rc);
+}
+
+enum lh_err
+db_instance_put(struct db *db, int64_t license_id, const char *id,
+    const char *name, time_t now)
+{
+	sqlite3_stmt	*st;
+
+	STMT(db, ST_INSTANCE_PUT, st);
+	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, license_id);
+	bind_text(st, 3, name);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+	return db_step_done(st);
+}
+
+enum lh_err
+db_instance_off(struct db *db, int64_t license_id, const char *id,
+    time_t now)
+{
+	sqlite3_stmt	*st;
+
+	STMT(db, ST_INSTANCE_OFF, st);
+	sqlite3_bind_int64(st, 1, license_id);
+	bind_text(st, 2, id);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+	return db_step_done(st);
+}
+
+enum lh_err
+db_instance_seen(struct db *db, const char *id, time_t now)
+{
+	sqlite3_stmt	*st;
+
+	STMT(db, ST_INSTANCE_SEEN, st);
+	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+	return db_step_done(st);
+}
+
+enum lh_err
+db_rate_hit(struct db *db, const char *bucket, long long window, int *hits)
+{
+	sqlite3_stmt	*st;
+	int64_t		 v = 0;
+	int		 found;
+	enum lh_err	 r;
+
+	STMT(db, ST_RATE_HIT, st);
+	bind_text(st, 1, bucket);
+	sqlite3_bind_int64(st, 2, window);
+	r = db_step_int(st, &v, &found);
+	*hits = (int)v;
+	return r;
+}
+
+enum lh_err
+db_rate_prune(struct db *db, long long before)
+{
+	sqlite3_stmt	*st;
+
+	STMT(db, ST_RATE_PRUNE, st);
+	sqlite3_bind_int64(st, 1, before);
+	return db_step_done(st);
+}
+
+enum lh_err
+db_validation_put(struct db *db, time_t now, int64_t license_id,
+    const char *instance_id, int op, int code, const char *addr,
+    const char *country, const char *origin)
+{
+	sqlite3_stmt	*st;
+
+	STMT(db, ST_VALIDATION_PUT, st);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	if (license_id != 0)
+		sqlite3_bind_int64(st, 2, license_id);
+	else
+		sqlite3_bind_null(st, 2);
+	bind_text(st, 3, instance_id);
+	sqlite3_bind_int(st, 4, op);
+	sqlite3_bind_int(st, 5, code);
+	bind_text(st, 6, addr);
+	bind_text(st, 7, country);
+	bind_text(st, 8, origin);
 	return db_step_done(st);
 }

@@ -53,6 +53,7 @@ void		 log_line(const char *fmt, ...)
 
 #define LH_SCHEMA_VERSION	1
 #define LH_REPLAY_MAX		64	/* deferred events replayed per change */
+#define LH_EVENT_REFS		3	/* payment references one event names */
 
 struct db;
 
@@ -130,12 +131,12 @@ enum lh_err	 db_event_put(struct db *, const char *provider,
 enum lh_err	 db_event_outcome(struct db *, const char *provider,
 		    const char *id, const char *outcome, int64_t license_id);
 /*
- * Deferred events waiting on any of refs (NULLs skipped), oldest first,
- * at most max.  The caller frees each with db_deferred_free().
+ * Deferred events waiting on ref, oldest first, at most max.  The caller
+ * frees them with db_deferred_free().
  */
 enum lh_err	 db_deferred_get(struct db *, const char *provider,
-		    const char *const *refs, size_t nrefs,
-		    struct db_deferred *out, size_t max, size_t *n);
+		    const char *ref, struct db_deferred *out, size_t max,
+		    size_t *n);
 void		 db_deferred_free(struct db_deferred *, size_t n);
 
 /* Insert or refresh a customer; *rowid is its id (0 without any id,
@@ -195,6 +196,50 @@ enum lh_err	 db_license_each(struct db *, const char *match, int limit,
 		    db_license_fn, void *arg);
 /* Events, newest first, at most limit rows (0: all). */
 enum lh_err	 db_event_each(struct db *, int limit, db_event_fn, void *arg);
+
+/* A license looked up by key, with its customer's contact. */
+struct db_keyinfo {
+	struct db_license lic;
+	char		 email[LH_FIELD_MAX + 1];
+	char		 name[LH_FIELD_MAX + 1];
+};
+
+/* An active instance (seat) of a license. */
+struct db_instance {
+	char		 id[LH_INSTANCE_ID_MAX + 1];
+	char		 name[LH_INSTANCE_NAME_MAX + 1];
+	long long	 created_at;
+};
+
+/* BEGIN IMMEDIATE with synchronous=NORMAL: for the usage log and rate
+ * counters only, which are not worth an fsync per request. */
+enum lh_err	 db_begin_light(struct db *);
+/* BEGIN IMMEDIATE with synchronous=FULL (what db_begin() does). */
+enum lh_err	 db_begin_durable(struct db *);
+/* The license with this key (upper case); *found = 0 if none. */
+enum lh_err	 db_license_by_key(struct db *, const char *key,
+		    struct db_keyinfo *, int *found);
+/* Active instances of a license. */
+enum lh_err	 db_instance_count(struct db *, int64_t license_id, int *n);
+/* An active instance by id, or (id NULL) by name. */
+enum lh_err	 db_instance_find(struct db *, int64_t license_id,
+		    const char *id, const char *name, struct db_instance *,
+		    int *found);
+enum lh_err	 db_instance_put(struct db *, int64_t license_id,
+		    const char *id, const char *name, time_t now);
+enum lh_err	 db_instance_off(struct db *, int64_t license_id,
+		    const char *id, time_t now);
+enum lh_err	 db_instance_seen(struct db *, const char *id, time_t now);
+/* Count a request in bucket's one-minute window; *hits after it. */
+enum lh_err	 db_rate_hit(struct db *, const char *bucket,
+		    long long window, int *hits);
+/* Drop rate windows older than before. */
+enum lh_err	 db_rate_prune(struct db *, long long before);
+/* One row of the usage log (op: enum lh_api_op; code: lh_api_code). */
+enum lh_err	 db_validation_put(struct db *, time_t now,
+		    int64_t license_id, const char *instance_id, int op,
+		    int code, const char *addr, const char *country,
+		    const char *origin);
 
 /* ---- webhook.c ------------------------------------------------------ */
 

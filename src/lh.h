@@ -213,6 +213,8 @@ enum lh_evt_type {
 	LH_EVT_SUB_TRIAL_END,		/* customer.subscription.trial_will_end */
 	LH_EVT_INVOICE_PAID,		/* invoice.paid, invoice.payment_succeeded */
 	LH_EVT_INVOICE_FAILED,		/* invoice.payment_failed */
+	LH_EVT_INVOICE_PAYMENT,		/* invoice_payment.paid (API 2025-03-31+:
+					   ties a payment to its invoice) */
 	LH_EVT_CHARGE_REFUNDED,		/* charge.refunded */
 	LH_EVT_DISPUTE_CREATED,		/* charge.dispute.created */
 	LH_EVT_DISPUTE_CLOSED		/* charge.dispute.closed */
@@ -245,7 +247,12 @@ struct lh_event {
 					   its id; invoice: subscription or
 					   parent.subscription_details.subscription */
 	char		*payment_intent; /* pi_...: checkout, invoice, charge, dispute */
-	char		*charge_id;	/* ch_...: invoice.charge, charge.id, dispute.charge */
+	char		*charge_id;	/* ch_...: invoice.charge, charge.id,
+					   dispute.charge, invoice_payment
+					   payment.charge */
+	char		*invoice_id;	/* in_...: invoice.id, charge.invoice
+					   (older API versions),
+					   invoice_payment.invoice */
 
 	/* checkout.session.* */
 	char		*mode;		/* payment | subscription | setup */

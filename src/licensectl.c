@@ -71,6 +71,24 @@ json_str(cJSON *o, const char *name, const char *s)
 		cJSON_AddNullToObject(o, name);
 }
 
+/* Where a failed payment stands on the grace schedule; NULL: none. */
+static const char *
+grace_name(enum lh_grace g)
+{
+	switch (g) {
+	case LH_GRACE_WARNED:
+		return "warned";
+	case LH_GRACE_REMINDED:
+		return "reminded";
+	case LH_GRACE_FREE_TIER:
+		return "free_tier";
+	case LH_GRACE_SUSPENDED:
+		return "suspended";
+	default:
+		return NULL;
+	}
+}
+
 static void
 json_time(cJSON *o, const char *name, long long t)
 {
@@ -96,6 +114,7 @@ license_json(const struct ctl *ctl, const struct db_license *l)
 	json_str(o, "tier", v.tier);
 	json_str(o, "reason", v.reason && *v.reason ? v.reason : NULL);
 	json_time(o, "expires_at", v.expires_at);
+	json_str(o, "grace", grace_name(v.grace));
 	json_time(o, "grace_deadline", v.grace_deadline);
 	json_str(o, "email", l->email);
 	json_str(o, "name", l->name);
@@ -178,6 +197,8 @@ show_row(void *arg, const struct db_license *l)
 		    sizeof(t)));
 		printf("grace ends:       %s\n", fmt_time(v.grace_deadline, t,
 		    sizeof(t)));
+		if (grace_name(v.grace) != NULL)
+			printf("grace step:       %s\n", grace_name(v.grace));
 	}
 	if (f->disputed)
 		printf("disputed:         yes\n");

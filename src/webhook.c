@@ -93,10 +93,9 @@ webhook_find(struct lh_ctx *ctx, const struct lh_event *ev, int64_t *id)
 	    is_checkout(ev) ? ev->object_id : NULL, ev->subscription_id, id))
 	    != LH_OK || *id != 0)
 		return r;
-	refs[0] = ev->payment_intent;
-	refs[1] = ev->charge_id;
-	refs[2] = ev->type == LH_EVT_INVOICE_PAID ||
-	    ev->type == LH_EVT_INVOICE_FAILED ? ev->object_id : NULL;
+	refs[0] = ev->invoice_id;
+	refs[1] = ev->payment_intent;
+	refs[2] = ev->charge_id;
 	for (i = 0; i < 3; i++)
 		if ((r = db_license_by_payment(ctx->db, LH_PROVIDER_STRIPE,
 		    refs[i], id)) != LH_OK || *id != 0)
@@ -109,23 +108,38 @@ webhook_find(struct lh_ctx *ctx, const struct lh_event *ev, int64_t *id)
 	return LH_OK;
 }
 
-/* Remember the payments an event names, so that a later refund or
- * dispute of one of them finds this license. */
+/*
+ * The payment references an event names (invoice, payment intent,
+ * charge): remembered for its license so that a later refund, dispute or
+ * invoice_payment of one of them finds it, and the keys deferred events
+ * wait on.
+ */
+static size_t
+webhook_refs(const struct lh_event *ev, const char *refs[LH_EVENT_REFS])
+{
+	size_t	 n = 0;
+
+	if (ev->invoice_id != NULL)
+		refs[n++] = ev->invoice_id;
+	if (ev->payment_intent != NULL)
+		refs[n++] = ev->payment_intent;
+	if (ev->charge_id != NULL)
+		refs[n++] = ev->charge_id;
+	return n;
+}
+
 static enum lh_err
 webhook_payments(struct lh_ctx *ctx, const struct lh_event *ev, int64_t id)
 {
+	const char	*refs[LH_EVENT_REFS];
 	enum lh_err	 r;
+	size_t		 n, i;
 
-	if ((r = db_payment_put(ctx->db, LH_PROVIDER_STRIPE,
-	    ev->payment_intent, id)) != LH_OK)
-		return r;
-	if (ev->type == LH_EVT_INVOICE_PAID) {
-		if ((r = db_payment_put(ctx->db, LH_PROVIDER_STRIPE,
-		    ev->charge_id, id)) != LH_OK)
+	n = webhook_refs(ev, refs);
+	for (i = 0; i < n; i++)
+		if ((r = db_payment_put(ctx->db, LH_PROVIDER_STRIPE, refs[i],
+		    id)) != LH_OK)
 			return r;
-		return db_payment_put(ctx->db, LH_PROVIDER_STRIPE,
-		    ev->object_id, id);
-	}
 	return LH_OK;
 }
 
@@ -232,7 +246,9 @@ webhook_apply(struct lh_ctx *ctx, const struct lh_event *ev, time_t now,
 		prefix = "stale:";
 		break;
 	case LH_ACT_DEFER:
+		/* What the license it waits for will be known by first. */
 		a->ref = ev->subscription_id ? ev->subscription_id :
+		    ev->invoice_id ? ev->invoice_id :
 		    ev->payment_intent ? ev->payment_intent :
 		    ev->charge_id ? ev->charge_id : ev->object_id;
 		prefix = "deferred:";
@@ -241,7 +257,8 @@ webhook_apply(struct lh_ctx *ctx, const struct lh_event *ev, time_t now,
 		a->license_id = found ? lic.id : 0;
 		/* A repeat checkout for a licensed session is not ignored:
 		 * it is linked below. */
-		prefix = found && is_checkout(ev) ? "" : "ignored:";
+		prefix = found && is_checkout(ev) && d.reason != NULL &&
+		    strcmp(d.reason, "exists") == 0 ? "" : "ignored:";
 		break;
 	}
 	snprintf(a->outcome, sizeof(a->outcome), "%s%s", prefix,
@@ -261,40 +278,83 @@ webhook_apply(struct lh_ctx *ctx, const struct lh_event *ev, time_t now,
 	return r;
 }
 
-/* Apply, oldest first, the deferred events that wait on what ev names. */
+/* A work list of references whose deferred events are due. */
+struct replay {
+	const char	*ref[LH_REPLAY_MAX];
+	char		*owned[LH_REPLAY_MAX];	/* copies of replayed refs */
+	size_t		 n, done;
+	size_t		 replayed;
+};
+
+static void
+replay_push(struct replay *w, const char *ref, int copy)
+{
+	size_t	 i;
+
+	if (ref == NULL || w->n == LH_REPLAY_MAX)
+		return;
+	for (i = 0; i < w->n; i++)
+		if (strcmp(w->ref[i], ref) == 0)
+			return;
+	if (copy) {
+		if ((w->owned[w->n] = strdup(ref)) == NULL)
+			return;
+		ref = w->owned[w->n];
+	}
+	w->ref[w->n++] = ref;
+}
+
+/*
+ * Apply, oldest first, the deferred events waiting on what ev names; an
+ * event applied that way may name payments others wait on, so its
+ * references join the list.  At most LH_REPLAY_MAX events per request.
+ */
 static enum lh_err
 webhook_replay(struct lh_ctx *ctx, const struct lh_event *ev, time_t now,
     struct lh_response *resp)
 {
 	struct db_deferred	 dv[LH_REPLAY_MAX];
+	struct replay		 w;
 	struct lh_event		*old;
 	struct apply		 a;
-	const char		*refs[4];
-	size_t			 n = 0, i;
-	enum lh_err		 r;
+	const char		*refs[LH_EVENT_REFS];
+	size_t			 n = 0, i, j, nr;
+	enum lh_err		 r = LH_OK;
 
-	refs[0] = ev->subscription_id;
-	refs[1] = ev->payment_intent;
-	refs[2] = ev->charge_id;
-	refs[3] = ev->object_id;
-	if ((r = db_deferred_get(ctx->db, LH_PROVIDER_STRIPE, refs, 4, dv,
-	    LH_REPLAY_MAX, &n)) != LH_OK)
-		return r;
-	for (i = 0; i < n; i++) {
-		/* Stored only after it verified and parsed once. */
-		if ((r = event_parse(dv[i].body, dv[i].bodylen, &old))
+	memset(&w, 0, sizeof(w));
+	replay_push(&w, ev->subscription_id, 0);
+	replay_push(&w, ev->object_id, 0);
+	nr = webhook_refs(ev, refs);
+	for (j = 0; j < nr; j++)
+		replay_push(&w, refs[j], 0);
+	for (; w.done < w.n && w.replayed < LH_REPLAY_MAX; w.done++) {
+		if ((r = db_deferred_get(ctx->db, LH_PROVIDER_STRIPE,
+		    w.ref[w.done], dv, LH_REPLAY_MAX - w.replayed, &n))
 		    != LH_OK)
 			break;
-		r = webhook_apply(ctx, old, now, &a, resp);
-		event_free(old);
+		for (i = 0; i < n && r == LH_OK; i++) {
+			w.replayed++;
+			/* Stored only after it verified and parsed once. */
+			if ((r = event_parse(dv[i].body, dv[i].bodylen, &old))
+			    != LH_OK)
+				break;
+			r = webhook_apply(ctx, old, now, &a, resp);
+			if (r == LH_OK && a.ref == NULL) {
+				r = db_event_outcome(ctx->db,
+				    LH_PROVIDER_STRIPE, dv[i].id, a.outcome,
+				    a.license_id);
+				nr = webhook_refs(old, refs);
+				for (j = 0; j < nr; j++)
+					replay_push(&w, refs[j], 1);
+			}
+			event_free(old);
+		}
+		db_deferred_free(dv, n);
 		if (r != LH_OK)
 			break;
-		if (a.ref == NULL && (r = db_event_outcome(ctx->db,
-		    LH_PROVIDER_STRIPE, dv[i].id, a.outcome, a.license_id))
-		    != LH_OK)
-			break;
 	}
-	db_deferred_free(dv, n);
+	for (i = 0; i < w.n; i++)
+		free(w.owned[i]);
 	return r;
 }
 
@@ -344,8 +404,9 @@ webhook_stripe(struct lh_ctx *ctx, const struct lh_request *req, time_t now,
 	else {
 		if ((r = webhook_apply(ctx, ev, now, &a, resp)) != LH_OK)
 			goto out;
-		if (a.changed && (r = webhook_replay(ctx, ev, now, resp))
-		    != LH_OK)
+		/* Whatever touched a license may unblock deferred events. */
+		if (a.license_id != 0 && (r = webhook_replay(ctx, ev, now,
+		    resp)) != LH_OK)
 			goto out;
 	}
 	if ((r = db_event_put(ctx->db, LH_PROVIDER_STRIPE, ev, req->body,

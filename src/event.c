@@ -8,8 +8,10 @@
  * 2025-03-31 (basil) moved a subscription's current_period_end onto its
  * items, an invoice's subscription under parent.subscription_details,
  * an invoice line's price under pricing.price_details, and dropped
- * invoice.payment_intent and invoice.charge (Stripe changelog,
- * 2025-03-31.basil).  Each field is looked for in both places.
+ * invoice.payment_intent, invoice.charge and charge.invoice (Stripe
+ * changelog, 2025-03-31.basil).  Each field is looked for in both
+ * places.  What ties a payment to its invoice since then is an
+ * InvoicePayment, read from invoice_payment.paid.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,8 @@ static enum lh_err	 parse_checkout(const cJSON *, struct lh_event *);
 static enum lh_err	 parse_customer(const cJSON *, struct lh_event *);
 static enum lh_err	 parse_subscription(const cJSON *, struct lh_event *);
 static enum lh_err	 parse_invoice(const cJSON *, struct lh_event *);
+static enum lh_err	 parse_invoice_payment(const cJSON *,
+			    struct lh_event *);
 static enum lh_err	 parse_charge(const cJSON *, struct lh_event *);
 static enum lh_err	 parse_dispute(const cJSON *, struct lh_event *);
 static const struct event_kind *event_kind(const char *);
@@ -108,6 +112,8 @@ static const struct event_kind event_kinds[] = {
 	    parse_invoice },
 	{ "invoice.payment_failed", LH_EVT_INVOICE_FAILED, "invoice",
 	    parse_invoice },
+	{ "invoice_payment.paid", LH_EVT_INVOICE_PAYMENT, "invoice_payment",
+	    parse_invoice_payment },
 	{ "charge.refunded", LH_EVT_CHARGE_REFUNDED, "charge", parse_charge },
 	{ "charge.dispute.created", LH_EVT_DISPUTE_CREATED, "dispute",
 	    parse_dispute },
@@ -914,6 +920,8 @@ parse_invoice(const cJSON *obj, struct lh_event *e)
 	char		*sub = NULL;
 	enum lh_err	 r;
 
+	if ((r = str_dup(e->object_id, &e->invoice_id)) != LH_OK)
+		goto out;
 	if ((r = get_ref(obj, "customer", &e->customer_id)) != LH_OK)
 		goto out;
 	if ((r = get_str(obj, "customer_email", &e->email)) != LH_OK)
@@ -948,7 +956,39 @@ parse_invoice(const cJSON *obj, struct lh_event *e)
 	return r;
 }
 
-/* charge.refunded: a Charge ("The Charge object"). */
+/*
+ * invoice_payment.paid: an InvoicePayment (Stripe API reference, "The
+ * Invoice Payment object"), which ties one payment to one invoice.  The
+ * payment is payment.payment_intent or, for a charge made without a
+ * PaymentIntent, payment.charge; each may be expanded.  payment.type is
+ * not checked: whichever ids are there are the payment's.  It names no
+ * customer.
+ *
+ * XXX Preview API versions (2025-11-17.preview) put payment_intent and
+ * charge at the top level instead; those are not read.
+ */
+static enum lh_err
+parse_invoice_payment(const cJSON *obj, struct lh_event *e)
+{
+	const cJSON	*payment;
+	enum lh_err	 r;
+
+	if ((r = get_ref(obj, "invoice", &e->invoice_id)) != LH_OK)
+		return r;
+	if ((r = get_obj(obj, "payment", &payment)) != LH_OK)
+		return r;
+	if (payment == NULL)
+		return LH_OK;
+	if ((r = get_ref(payment, "payment_intent", &e->payment_intent)) !=
+	    LH_OK)
+		return r;
+	return get_ref(payment, "charge", &e->charge_id);
+}
+
+/*
+ * charge.refunded: a Charge ("The Charge object").  Before Stripe API
+ * 2025-03-31 (basil) a charge that paid an invoice names it.
+ */
 static enum lh_err
 parse_charge(const cJSON *obj, struct lh_event *e)
 {
@@ -959,6 +999,8 @@ parse_charge(const cJSON *obj, struct lh_event *e)
 	if ((r = get_ref(obj, "customer", &e->customer_id)) != LH_OK)
 		return r;
 	if ((r = get_ref(obj, "payment_intent", &e->payment_intent)) != LH_OK)
+		return r;
+	if ((r = get_ref(obj, "invoice", &e->invoice_id)) != LH_OK)
 		return r;
 	if ((r = get_int(obj, "amount", &e->amount)) != LH_OK)
 		return r;
@@ -1095,6 +1137,7 @@ event_free(struct lh_event *e)
 	free(e->subscription_id);
 	free(e->payment_intent);
 	free(e->charge_id);
+	free(e->invoice_id);
 	free(e->mode);
 	free(e->payment_status);
 	free(e->client_reference_id);

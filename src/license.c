@@ -15,6 +15,12 @@
  * is derived from the facts and the clock by license_view(), never
  * stored, so no periodic job is needed.
  *
+ * A revocation is one more fact, not an end to the others: a revoked
+ * license still takes every event, so that the facts a revocation
+ * arrives among are the same whatever its place in the order.  The
+ * earliest revocation is kept and none is undone; license_view() shows
+ * a revoked license as revoked whatever else its facts say.
+ *
  * license_decide() dispatches on the event type to one decide_* function
  * per kind of event; the fact groups have small helpers (tier_*,
  * snap_*, period_*).
@@ -38,6 +44,7 @@
 #define LIC_R_RECORDED		"recorded"
 #define LIC_R_EXISTS		"exists"
 #define LIC_R_REVOKED		"revoked"
+#define LIC_R_PAYMENT_RECORDED	"payment_recorded"
 #define LIC_R_UNCHANGED		"unchanged"
 #define LIC_R_UNKNOWN_STATUS	"unknown_status"
 #define LIC_R_NO_SUB		"no_subscription"
@@ -170,8 +177,9 @@ static enum lh_err	 decide_snapshot(const struct lh_conf *,
 			    const struct lh_lic_facts *, time_t,
 			    struct lh_decision *);
 static enum lh_err	 decide_snapshot_older(const struct lh_conf *,
-			    const struct lh_event *, time_t,
-			    struct lh_decision *);
+			    const struct lh_event *,
+			    const struct lh_lic_facts *, enum lh_sub_status,
+			    time_t, struct lh_decision *);
 static enum lh_err	 decide_invoice_paid(const struct lh_conf *,
 			    const struct lh_event *,
 			    const struct lh_lic_facts *, time_t,
@@ -454,9 +462,17 @@ snap_fill(struct lh_lic_facts *f, const struct lh_event *e,
 	period_extend(f, e->period_end);
 }
 
+/*
+ * Of two revocations the earlier one stands, and in the same second the
+ * one whose reason sorts first, so that the order they arrive in does
+ * not matter.  Nothing here clears a revocation.
+ */
 static void
 revoke(struct lh_lic_facts *f, const char *why, long long at)
 {
+	if (f->revoked[0] != '\0' && (at > f->revoked_at ||
+	    (at == f->revoked_at && strcmp(why, f->revoked) >= 0)))
+		return;
 	(void)snprintf(f->revoked, sizeof(f->revoked), "%s", why);
 	f->revoked_at = at;
 }
@@ -634,6 +650,9 @@ decide_new(const struct lh_conf *conf, const struct lh_event *e,
 		if (e->subscription_id != NULL)
 			return decide_invoice_new(conf, e, out);
 		break;
+	case LH_EVT_INVOICE_PAYMENT:
+		/* The caller replays it once its invoice's license exists. */
+		break;
 	default:
 		break;
 	}
@@ -666,7 +685,7 @@ decide_snapshot(const struct lh_conf *conf, const struct lh_event *e,
 		return LH_OK;
 	}
 	if (snap_is_stale(old, e, st))
-		return decide_snapshot_older(conf, e, now, out);
+		return decide_snapshot_older(conf, e, old, st, now, out);
 	/*
 	 * The tier follows the newer of this and the last paid invoice, this
 	 * in the same second; only then is an unknown tier an error.  Before
@@ -683,9 +702,16 @@ decide_snapshot(const struct lh_conf *conf, const struct lh_event *e,
 	if (st == LH_SUB_CANCELED)
 		cancel_apply(conf, f, e->created);
 
-	/* The most telling change names the update. */
+	/*
+	 * The most telling change names the update.  A license revoked
+	 * before keeps that revocation, but its subscription ending is
+	 * still news.
+	 */
 	out->action = LH_ACT_UPDATE;
-	if (f->revoked[0] != '\0' || f->ended_at != old->ended_at)
+	if (strcmp(f->revoked, old->revoked) != 0 ||
+	    f->revoked_at != old->revoked_at ||
+	    f->ended_at != old->ended_at ||
+	    (st == LH_SUB_CANCELED && old->sub_status != LH_SUB_CANCELED))
 		out->reason = LIC_R_CANCELED;
 	else if (st == LH_SUB_PAUSED && old->sub_status != LH_SUB_PAUSED)
 		out->reason = LIC_R_PAUSED;
@@ -696,22 +722,36 @@ decide_snapshot(const struct lh_conf *conf, const struct lh_event *e,
 	return LH_OK;
 }
 
-/* A stale snapshot: record only, unless it raises the tier. */
+/*
+ * A stale snapshot: record only, unless it raises the tier or tells of
+ * the subscription's end.  In order, an end would have revoked the
+ * license or ended it onto the free tier, and no later snapshot undoes
+ * either, so it still does.
+ */
 static enum lh_err
 decide_snapshot_older(const struct lh_conf *conf, const struct lh_event *e,
-    time_t now, struct lh_decision *out)
+    const struct lh_lic_facts *old, enum lh_sub_status st, time_t now,
+    struct lh_decision *out)
 {
+	struct lh_lic_facts *f = &out->facts;
 	const struct lh_tier *t;
+	int		 raised;
 
 	/* A stale event never fails: an unknown price here changes nothing. */
-	if (tier_of_items(conf, e, &t) == LH_OK &&
-	    tier_raise(conf, &out->facts, t, e->period_end, now)) {
-		out->action = LH_ACT_UPDATE;
+	raised = tier_of_items(conf, e, &t) == LH_OK &&
+	    tier_raise(conf, f, t, e->period_end, now);
+	if (st == LH_SUB_CANCELED)
+		cancel_apply(conf, f, e->created);
+	out->action = LH_ACT_UPDATE;
+	if (strcmp(f->revoked, old->revoked) != 0 ||
+	    f->revoked_at != old->revoked_at || f->ended_at != old->ended_at)
+		out->reason = LIC_R_CANCELED;
+	else if (raised)
 		out->reason = LIC_R_UPGRADED;
-		return LH_OK;
+	else {
+		out->action = LH_ACT_STALE;
+		out->reason = LIC_R_OLDER_SNAPSHOT;
 	}
-	out->action = LH_ACT_STALE;
-	out->reason = LIC_R_OLDER_SNAPSHOT;
 	return LH_OK;
 }
 
@@ -836,15 +876,25 @@ decide_dispute_created(const struct lh_event *e,
  * charge.dispute.closed: status won or warning_closed (an inquiry that
  * went no further) gives the key back; lost revokes it, or is only
  * recorded, as lifecycle.on_dispute_lost says.  Any other final status
- * closes the dispute too.
+ * closes the dispute too.  A loss older than the newest dispute event
+ * still revokes: in order it would have, and nothing since undoes it.
  */
 static void
 decide_dispute_closed(const struct lh_conf *conf, const struct lh_event *e,
     const struct lh_lic_facts *old, struct lh_decision *out)
 {
 	const char	*s = e->dispute_status != NULL ? e->dispute_status : "";
+	int		 lost = strcmp(s, "lost") == 0;
 
+	if (lost && conf->life.on_dispute_lost == LH_POL_REVOKE)
+		revoke(&out->facts, LIC_R_DISPUTE_LOST, e->created);
 	if (e->created < old->dispute_at) {
+		if (strcmp(out->facts.revoked, old->revoked) != 0 ||
+		    out->facts.revoked_at != old->revoked_at) {
+			out->action = LH_ACT_UPDATE;
+			out->reason = LIC_R_DISPUTE_LOST;
+			return;
+		}
 		out->action = LH_ACT_STALE;
 		out->reason = LIC_R_OLDER_DISPUTE;
 		return;
@@ -852,17 +902,15 @@ decide_dispute_closed(const struct lh_conf *conf, const struct lh_event *e,
 	out->facts.disputed = 0;
 	out->facts.dispute_at = e->created;
 	out->action = LH_ACT_UPDATE;
-	if (strcmp(s, "lost") == 0) {
-		if (conf->life.on_dispute_lost == LH_POL_REVOKE)
-			revoke(&out->facts, LIC_R_DISPUTE_LOST, e->created);
+	if (lost)
 		out->reason = LIC_R_DISPUTE_LOST;
-	} else if (strcmp(s, "won") == 0 || strcmp(s, "warning_closed") == 0)
+	else if (strcmp(s, "won") == 0 || strcmp(s, "warning_closed") == 0)
 		out->reason = LIC_R_DISPUTE_WON;
 	else
 		out->reason = LIC_R_DISPUTE_CLOSED;
 }
 
-/* A license exists, is not revoked, and out->facts holds its facts. */
+/* A license exists (revoked or not), and out->facts holds its facts. */
 static enum lh_err
 decide_existing(const struct lh_conf *conf, const struct lh_event *e,
     const struct lh_lic_facts *old, time_t now, struct lh_decision *out)
@@ -887,6 +935,16 @@ decide_existing(const struct lh_conf *conf, const struct lh_event *e,
 		return decide_invoice_paid(conf, e, old, now, out);
 	case LH_EVT_INVOICE_FAILED:
 		decide_invoice_failed(e, old, out);
+		return LH_OK;
+	case LH_EVT_INVOICE_PAYMENT:
+		/*
+		 * Since Stripe API 2025-03-31 (basil) an invoice names no
+		 * payment intent or charge; this event ties them to it.  The
+		 * caller records them for the license, so that a refund or
+		 * dispute naming only the payment finds it.  The facts do not
+		 * change: invoice.paid carries the period.
+		 */
+		out->reason = LIC_R_PAYMENT_RECORDED;
 		return LH_OK;
 	case LH_EVT_CHARGE_REFUNDED:
 		decide_refund(conf, e, out);
@@ -926,16 +984,12 @@ license_decide(const struct lh_conf *conf, const struct lh_event *e,
 	}
 	if (old == NULL)
 		r = decide_new(conf, e, out);
-	else if (old->revoked[0] != '\0') {
-		/* Terminal for events; only an administrator reinstates. */
-		out->facts = *old;
-		out->reason = LIC_R_REVOKED;
-		return LH_OK;
-	} else {
+	else {
 		base = *old;
 		/* Stored text comes from the caller: bound it. */
 		base.tier[sizeof(base.tier) - 1] = '\0';
 		base.pending_tier[sizeof(base.pending_tier) - 1] = '\0';
+		base.revoked[sizeof(base.revoked) - 1] = '\0';
 		tier_fold(&base, now);
 		out->facts = base;
 		r = decide_existing(conf, e, &base, now, out);

@@ -39,6 +39,9 @@
 #define INV(m)		EVT("invoice.paid", "\"id\":\"in_1\"" m)
 #define CH(m)		EVT("charge.refunded", "\"id\":\"ch_1\"" m)
 #define DP(m)		EVT("charge.dispute.closed", "\"id\":\"dp_1\"" m)
+#define IPY(m)		EVT("invoice_payment.paid", "\"id\":\"inpay_1\"" m)
+/* An invoice_payment's payment object holding members m. */
+#define PAY(m)		",\"payment\":{" m "}"
 #define CUS(m)		EVT("customer.updated", "\"id\":\"cus_1\"" m)
 /* A Stripe list of subscription items or invoice lines. */
 #define ITEMS(l)	",\"items\":{\"object\":\"list\",\"data\":[" l "]}"
@@ -443,6 +446,9 @@ static const struct tcase cases[] = {
 	{ "type invoice.payment_failed",
 	    LIT(EVT("invoice.payment_failed", "\"id\":\"x_1\"")), LH_OK,
 	    "type", "INVOICE_FAILED" },
+	{ "type invoice_payment.paid",
+	    LIT(EVT("invoice_payment.paid", "\"id\":\"x_1\"")), LH_OK,
+	    "type", "INVOICE_PAYMENT" },
 	{ "type charge.refunded",
 	    LIT(EVT("charge.refunded", "\"id\":\"x_1\"")), LH_OK,
 	    "type", "CHARGE_REFUNDED" },
@@ -459,6 +465,12 @@ static const struct tcase cases[] = {
 	    LH_OK, "object_id", NULL },
 	{ "type invoice.Paid is other", LIT(EVT("invoice.Paid", "\"id\":5")),
 	    LH_OK, "type", "OTHER" },
+	{ "type invoice_payment.canceled is other",
+	    LIT(EVT("invoice_payment.canceled", "\"id\":5")), LH_OK,
+	    "type", "OTHER" },
+	{ "type invoice.payment_paid is other",
+	    LIT(EVT("invoice.payment_paid", "\"id\":5")), LH_OK,
+	    "type", "OTHER" },
 	{ "type charge.dispute.closed. is other",
 	    LIT(EVT("charge.dispute.closed.", "\"id\":5")), LH_OK,
 	    "type", "OTHER" },
@@ -788,6 +800,13 @@ static const struct tcase cases[] = {
 
 	/* invoice.* */
 	{ "invoice minimal", LIT(INV("")), LH_OK, "subscription_id", NULL },
+	{ "invoice: invoice_id is its id", LIT(INV("")), LH_OK, "invoice_id",
+	    "in_1" },
+	{ "invoice: a member invoice is not read",
+	    LIT(INV(",\"invoice\":\"in_X\"")), LH_OK, "invoice_id", "in_1" },
+	{ "invoice_id of payment_failed",
+	    LIT(EVT("invoice.payment_failed", "\"id\":\"in_F\"")), LH_OK,
+	    "invoice_id", "in_F" },
 	{ "invoice minimal: attempt_count", LIT(INV("")), LH_OK,
 	    "attempt_count", "0" },
 	{ "invoice customer_email", LIT(INV(",\"customer_email\":\"a@b.c\"")),
@@ -952,8 +971,150 @@ static const struct tcase cases[] = {
 	    LIT(INV(LINES("{\"period\":{\"end\":1,\"end\":2}}"))),
 	    LH_ERR_EVENT_FIELD, NULL, NULL },
 
+	/* invoice_payment.paid */
+	{ "invoice_payment minimal", LIT(IPY("")), LH_OK, "object_id",
+	    "inpay_1" },
+	{ "invoice_payment minimal: no invoice", LIT(IPY("")), LH_OK,
+	    "invoice_id", NULL },
+	{ "invoice_payment minimal: no payment intent", LIT(IPY("")), LH_OK,
+	    "payment_intent", NULL },
+	{ "invoice_payment minimal: no charge", LIT(IPY("")), LH_OK,
+	    "charge_id", NULL },
+	{ "invoice_payment object right",
+	    LIT(IPY(",\"object\":\"invoice_payment\"")), LH_OK, "object_id",
+	    "inpay_1" },
+	{ "invoice_payment object wrong",
+	    LIT(IPY(",\"object\":\"invoice\"")), LH_ERR_EVENT_FIELD,
+	    NULL, NULL },
+	{ "invoice_payment without id",
+	    LIT(EVT("invoice_payment.paid", "\"invoice\":\"in_1\"")),
+	    LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "invoice_payment without data",
+	    LIT(HDR("invoice_payment.paid") "}"), LH_ERR_EVENT_FIELD,
+	    NULL, NULL },
+	{ "invoice_payment invoice", LIT(IPY(",\"invoice\":\"in_1\"")),
+	    LH_OK, "invoice_id", "in_1" },
+	{ "invoice_payment invoice expanded",
+	    LIT(IPY(",\"invoice\":{\"id\":\"in_X\",\"object\":\"invoice\","
+	    "\"customer\":\"cus_1\"}")), LH_OK, "invoice_id", "in_X" },
+	{ "invoice_payment invoice expanded: customer not taken",
+	    LIT(IPY(",\"invoice\":{\"id\":\"in_X\","
+	    "\"customer\":\"cus_1\"}")), LH_OK, "customer_id", NULL },
+	{ "invoice_payment invoice null", LIT(IPY(",\"invoice\":null")),
+	    LH_OK, "invoice_id", NULL },
+	{ "invoice_payment invoice a number", LIT(IPY(",\"invoice\":1")),
+	    LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "invoice_payment invoice with a space",
+	    LIT(IPY(",\"invoice\":\"in 1\"")), LH_ERR_EVENT_FIELD,
+	    NULL, NULL },
+	{ "invoice_payment invoice expanded without id",
+	    LIT(IPY(",\"invoice\":{\"object\":\"invoice\"}")),
+	    LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "invoice_payment invoice expanded, duplicate id",
+	    LIT(IPY(",\"invoice\":{\"id\":\"in_1\",\"id\":\"in_2\"}")),
+	    LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "invoice_payment duplicate invoice",
+	    LIT(IPY(",\"invoice\":\"in_1\",\"invoice\":\"in_1\"")),
+	    LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "invoice_payment payment intent",
+	    LIT(IPY(PAY("\"type\":\"payment_intent\","
+	    "\"payment_intent\":\"pi_1\""))), LH_OK, "payment_intent",
+	    "pi_1" },
+	{ "invoice_payment payment intent: no charge",
+	    LIT(IPY(PAY("\"type\":\"payment_intent\","
+	    "\"payment_intent\":\"pi_1\""))), LH_OK, "charge_id", NULL },
+	{ "invoice_payment payment intent expanded",
+	    LIT(IPY(PAY("\"type\":\"payment_intent\",\"payment_intent\":"
+	    "{\"id\":\"pi_X\",\"object\":\"payment_intent\","
+	    "\"latest_charge\":\"ch_1\"}"))), LH_OK, "payment_intent",
+	    "pi_X" },
+	{ "invoice_payment payment intent expanded: its charge not taken",
+	    LIT(IPY(PAY("\"payment_intent\":{\"id\":\"pi_X\","
+	    "\"latest_charge\":\"ch_1\"}"))), LH_OK, "charge_id", NULL },
+	{ "invoice_payment charge",
+	    LIT(IPY(PAY("\"type\":\"charge\",\"charge\":\"ch_1\""))),
+	    LH_OK, "charge_id", "ch_1" },
+	{ "invoice_payment charge: no payment intent",
+	    LIT(IPY(PAY("\"type\":\"charge\",\"charge\":\"ch_1\""))),
+	    LH_OK, "payment_intent", NULL },
+	{ "invoice_payment charge expanded",
+	    LIT(IPY(PAY("\"type\":\"charge\",\"charge\":"
+	    "{\"id\":\"ch_X\",\"object\":\"charge\"}"))), LH_OK,
+	    "charge_id", "ch_X" },
+	{ "invoice_payment both ids kept: payment intent",
+	    LIT(IPY(PAY("\"payment_intent\":\"pi_1\",\"charge\":\"ch_1\""))),
+	    LH_OK, "payment_intent", "pi_1" },
+	{ "invoice_payment both ids kept: charge",
+	    LIT(IPY(PAY("\"payment_intent\":\"pi_1\",\"charge\":\"ch_1\""))),
+	    LH_OK, "charge_id", "ch_1" },
+	{ "invoice_payment type is not checked",
+	    LIT(IPY(PAY("\"type\":\"payment_record\","
+	    "\"payment_record\":\"pr_1\",\"payment_intent\":null"))), LH_OK,
+	    "payment_intent", NULL },
+	{ "invoice_payment payment empty", LIT(IPY(PAY(""))), LH_OK,
+	    "payment_intent", NULL },
+	{ "invoice_payment payment null", LIT(IPY(",\"payment\":null")),
+	    LH_OK, "charge_id", NULL },
+	{ "invoice_payment payment a string",
+	    LIT(IPY(",\"payment\":\"pi_1\"")), LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "invoice_payment payment an array",
+	    LIT(IPY(",\"payment\":[]")), LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "invoice_payment payment intent a number",
+	    LIT(IPY(PAY("\"payment_intent\":1"))), LH_ERR_EVENT_FIELD,
+	    NULL, NULL },
+	{ "invoice_payment payment intent empty",
+	    LIT(IPY(PAY("\"payment_intent\":\"\""))), LH_ERR_EVENT_FIELD,
+	    NULL, NULL },
+	{ "invoice_payment payment intent expanded without id",
+	    LIT(IPY(PAY("\"payment_intent\":{\"object\":"
+	    "\"payment_intent\"}"))), LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "invoice_payment charge false",
+	    LIT(IPY(PAY("\"charge\":false"))), LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "invoice_payment charge mistyped, payment intent set",
+	    LIT(IPY(PAY("\"payment_intent\":\"pi_1\",\"charge\":[]"))),
+	    LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "invoice_payment duplicate payment",
+	    LIT(IPY(PAY("\"payment_intent\":\"pi_1\"")
+	    PAY("\"payment_intent\":\"pi_2\""))), LH_ERR_EVENT_FIELD,
+	    NULL, NULL },
+	{ "invoice_payment duplicate payment.payment_intent",
+	    LIT(IPY(PAY("\"payment_intent\":\"pi_1\","
+	    "\"payment_intent\":\"pi_2\""))), LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "invoice_payment duplicate payment.charge",
+	    LIT(IPY(PAY("\"charge\":\"ch_1\",\"charge\":\"ch_1\""))),
+	    LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "invoice_payment top-level payment_intent is not read",
+	    LIT(IPY(",\"payment_intent\":\"pi_T\"")), LH_OK,
+	    "payment_intent", NULL },
+	{ "invoice_payment customer is not read",
+	    LIT(IPY(",\"customer\":\"cus_1\"")), LH_OK, "customer_id", NULL },
+	{ "invoice_payment status is not read",
+	    LIT(IPY(",\"status\":\"paid\"")), LH_OK, "dispute_status", NULL },
+
 	/* charge.refunded */
 	{ "charge minimal", LIT(CH("")), LH_OK, "charge_id", "ch_1" },
+	{ "charge minimal: no invoice (basil)", LIT(CH("")), LH_OK,
+	    "invoice_id", NULL },
+	{ "charge invoice (before basil)", LIT(CH(",\"invoice\":\"in_1\"")),
+	    LH_OK, "invoice_id", "in_1" },
+	{ "charge invoice expanded",
+	    LIT(CH(",\"invoice\":{\"id\":\"in_X\",\"object\":\"invoice\","
+	    "\"subscription\":\"sub_1\"}")), LH_OK, "invoice_id", "in_X" },
+	{ "charge invoice expanded: subscription not taken",
+	    LIT(CH(",\"invoice\":{\"id\":\"in_X\","
+	    "\"subscription\":\"sub_1\"}")), LH_OK, "subscription_id", NULL },
+	{ "charge invoice null", LIT(CH(",\"invoice\":null")), LH_OK,
+	    "invoice_id", NULL },
+	{ "charge invoice a number", LIT(CH(",\"invoice\":1")),
+	    LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "charge invoice empty", LIT(CH(",\"invoice\":\"\"")),
+	    LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "charge invoice expanded without id",
+	    LIT(CH(",\"invoice\":{\"object\":\"invoice\"}")),
+	    LH_ERR_EVENT_FIELD, NULL, NULL },
+	{ "charge duplicate invoice",
+	    LIT(CH(",\"invoice\":\"in_1\",\"invoice\":\"in_2\"")),
+	    LH_ERR_EVENT_FIELD, NULL, NULL },
 	{ "charge minimal: refunded", LIT(CH("")), LH_OK, "refunded", "0" },
 	{ "charge customer", LIT(CH(",\"customer\":\"cus_1\"")), LH_OK,
 	    "customer_id", "cus_1" },
@@ -1119,6 +1280,19 @@ static const struct gcase gcases[] = {
 	    SUB_STATUS_END, LH_OK, "sub_status", LH_FIELD_MAX },
 	{ "status 513 bytes", SUB_STATUS, "s", LH_FIELD_MAX + 1, "", "",
 	    SUB_STATUS_END, LH_ERR_EVENT_FIELD, NULL, 0 },
+	{ "invoice_payment invoice 512 bytes", HDR("invoice_payment.paid")
+	    ",\"data\":{\"object\":{\"id\":\"inpay_1\",\"invoice\":\"", "i",
+	    LH_FIELD_MAX, "", "", "\"}}}", LH_OK, "invoice_id", LH_FIELD_MAX },
+	{ "invoice_payment invoice 513 bytes", HDR("invoice_payment.paid")
+	    ",\"data\":{\"object\":{\"id\":\"inpay_1\",\"invoice\":\"", "i",
+	    LH_FIELD_MAX + 1, "", "", "\"}}}", LH_ERR_EVENT_FIELD, NULL, 0 },
+	{ "invoice_payment payment intent 513 bytes",
+	    HDR("invoice_payment.paid") ",\"data\":{\"object\":"
+	    "{\"id\":\"inpay_1\",\"payment\":{\"payment_intent\":\"", "p",
+	    LH_FIELD_MAX + 1, "", "", "\"}}}}", LH_ERR_EVENT_FIELD, NULL, 0 },
+	{ "charge invoice 512 bytes", HDR("charge.refunded")
+	    ",\"data\":{\"object\":{\"id\":\"ch_1\",\"invoice\":\"", "i",
+	    LH_FIELD_MAX, "", "", "\"}}}", LH_OK, "invoice_id", LH_FIELD_MAX },
 	{ "dispute status 100 KB", HDR("charge.dispute.closed")
 	    ",\"data\":{\"object\":{\"id\":\"dp_1\",\"status\":\"", "s",
 	    100 * 1024, "", "", "\"}}}", LH_ERR_EVENT_FIELD, NULL, 0 },
@@ -1139,7 +1313,7 @@ struct fcase {
 	int		 livemode;
 	const char	*id, *type_name, *object_id, *customer_id;
 	const char	*email, *name, *subscription_id, *payment_intent;
-	const char	*charge_id, *mode, *payment_status;
+	const char	*charge_id, *invoice_id, *mode, *payment_status;
 	const char	*client_reference_id, *plan_hint;
 	const char	*sub_status;
 	const char	*prices[LH_EVT_PRICES_MAX];
@@ -1161,6 +1335,9 @@ struct fcase {
 #define NEW_CUS		"cus_QXg1o8vcGmoR32"
 #define NEW_PRO		"price_1PgafmB7WZ01zgkW6dKueIc5"
 #define NEW_SEATS	"price_1PgagBB7WZ01zgkWqK3Jx9Lm"
+#define OLD_INV		"in_1LQOKbKXBGcbgpbZ2vx6DzLn"
+#define NEW_INV		"in_1PhpxNB7WZ01zgkW7uVb2YcR"
+#define NEW_PI		"pi_3PhpxOB7WZ01zgkW0y6NcT1e"
 
 static const struct fcase fcases[] = {
 	{ .file = "checkout.session.completed.json",
@@ -1287,7 +1464,7 @@ static const struct fcase fcases[] = {
 	{ .file = "invoice.paid-old.json", .type = LH_EVT_INVOICE_PAID,
 	    .created = 1658967078, .id = "evt_1LQOKeKXBGcbgpbZ6nF0rJ2b",
 	    .type_name = "invoice.paid",
-	    .object_id = "in_1LQOKbKXBGcbgpbZ2vx6DzLn",
+	    .object_id = OLD_INV, .invoice_id = OLD_INV,
 	    .customer_id = OLD_CUS, .email = "jenny.rosen@example.com",
 	    .name = "Jenny Rosen", .subscription_id = OLD_SUB,
 	    .payment_intent = "pi_3LQOKcKXBGcbgpbZ0GJkYz2P",
@@ -1298,7 +1475,7 @@ static const struct fcase fcases[] = {
 	{ .file = "invoice.paid-new.json", .type = LH_EVT_INVOICE_PAID,
 	    .created = 1722645255, .id = "evt_1PhyR8B7WZ01zgkW2qLh6TfA",
 	    .type_name = "invoice.paid",
-	    .object_id = "in_1PhpxNB7WZ01zgkW7uVb2YcR",
+	    .object_id = NEW_INV, .invoice_id = NEW_INV,
 	    .customer_id = NEW_CUS, .email = "jenny.rosen@example.com",
 	    .name = "Jenny Rosen", .subscription_id = NEW_SUB,
 	    .attempt_count = 2, .prices = { NEW_PRO }, .nprices = 1,
@@ -1307,6 +1484,7 @@ static const struct fcase fcases[] = {
 	    .type = LH_EVT_INVOICE_FAILED, .created = 1745433964,
 	    .livemode = 1, .id = "evt_1RHBwfLkdIwHu7ixT6AnLkQv",
 	    .type_name = "invoice.payment_failed", .object_id = "in_1234",
+	    .invoice_id = "in_1234",
 	    .customer_id = "cus_1234", .email = "customer@example.org",
 	    .name = "Example Customer", .subscription_id = "sub_1234",
 	    .attempt_count = 1, .prices = { "price_1234" }, .nprices = 1,
@@ -1324,8 +1502,33 @@ static const struct fcase fcases[] = {
 	    .type_name = "charge.refunded",
 	    .object_id = "ch_3PhpxOB7WZ01zgkW1kVd4RqS",
 	    .charge_id = "ch_3PhpxOB7WZ01zgkW1kVd4RqS", .customer_id = NEW_CUS,
-	    .payment_intent = "pi_3PhpxOB7WZ01zgkW0y6NcT1e", .amount = 2000,
+	    .payment_intent = NEW_PI, .amount = 2000,
 	    .amount_refunded = 2000, .refunded = 1 },
+	/* Before basil the charge names its invoice. */
+	{ .file = "charge.refunded-old.json",
+	    .type = LH_EVT_CHARGE_REFUNDED, .created = 1659100000,
+	    .id = "evt_1LSQ9aKXBGcbgpbZk3Wd7TnR",
+	    .type_name = "charge.refunded",
+	    .object_id = "ch_3LQOKcKXBGcbgpbZ0xW8DkJ1",
+	    .charge_id = "ch_3LQOKcKXBGcbgpbZ0xW8DkJ1", .customer_id = OLD_CUS,
+	    .payment_intent = "pi_3LQOKcKXBGcbgpbZ0GJkYz2P",
+	    .invoice_id = OLD_INV, .amount = 3400, .amount_refunded = 3400,
+	    .refunded = 1 },
+
+	/* Basil: the payment tied to its invoice by an InvoicePayment. */
+	{ .file = "invoice_payment.paid-pi.json",
+	    .type = LH_EVT_INVOICE_PAYMENT, .created = 1722645255,
+	    .id = "evt_1PhyR8B7WZ01zgkWa7Kc3MpQ",
+	    .type_name = "invoice_payment.paid",
+	    .object_id = "inpay_1PhyR7B7WZ01zgkWb5Xc2NqL",
+	    .invoice_id = NEW_INV, .payment_intent = NEW_PI },
+	{ .file = "invoice_payment.paid-charge.json",
+	    .type = LH_EVT_INVOICE_PAYMENT, .created = 1723300001,
+	    .id = "evt_1PjA2dB7WZ01zgkWy6Tr0LzB",
+	    .type_name = "invoice_payment.paid",
+	    .object_id = "inpay_1PjA2cB7WZ01zgkWt4Nd8GhX",
+	    .invoice_id = "in_1PjA2aB7WZ01zgkWf3Hs6YpD",
+	    .charge_id = "ch_1PjA2bB7WZ01zgkWq8Ln3RtV" },
 
 	{ .file = "charge.dispute.created.json",
 	    .type = LH_EVT_DISPUTE_CREATED, .created = 1723190401,
@@ -1358,7 +1561,8 @@ static const char *const evt_names[] = {
 	"OTHER", "CHECKOUT_COMPLETED", "CHECKOUT_ASYNC_PAID", "CUSTOMER",
 	"SUB_CREATED", "SUB_UPDATED", "SUB_DELETED", "SUB_PAUSED",
 	"SUB_RESUMED", "SUB_TRIAL_END", "INVOICE_PAID", "INVOICE_FAILED",
-	"CHARGE_REFUNDED", "DISPUTE_CREATED", "DISPUTE_CLOSED"
+	"INVOICE_PAYMENT", "CHARGE_REFUNDED", "DISPUTE_CREATED",
+	"DISPUTE_CLOSED"
 };
 
 /* The string members of struct lh_event, by name. */
@@ -1369,7 +1573,7 @@ static const struct {
 } sfields[] = {
 	SF(id), SF(type_name), SF(object_id), SF(customer_id), SF(email),
 	SF(name), SF(subscription_id), SF(payment_intent), SF(charge_id),
-	SF(mode), SF(payment_status), SF(client_reference_id),
+	SF(invoice_id), SF(mode), SF(payment_status), SF(client_reference_id),
 	SF(plan_hint), SF(sub_status), SF(dispute_status)
 };
 
@@ -1512,6 +1716,14 @@ run_gcase(const struct gcase *g)
 	free(body);
 }
 
+/* A byte of an id or a word: ASCII letters, digits, "_", "-", ".". */
+static int
+word_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
+
 static char *
 slurp(const char *file, size_t *lenp)
 {
@@ -1572,6 +1784,7 @@ check_fcase(const struct lh_event *e, const struct fcase *f)
 	    fl);
 	is_str(e->payment_intent, f->payment_intent, "%s: payment_intent", fl);
 	is_str(e->charge_id, f->charge_id, "%s: charge_id", fl);
+	is_str(e->invoice_id, f->invoice_id, "%s: invoice_id", fl);
 	is_str(e->mode, f->mode, "%s: mode", fl);
 	is_str(e->payment_status, f->payment_status, "%s: payment_status", fl);
 	is_str(e->client_reference_id, f->client_reference_id,
@@ -1596,13 +1809,28 @@ check_fcase(const struct lh_event *e, const struct fcase *f)
 	is_str(e->dispute_status, f->dispute_status, "%s: dispute_status", fl);
 }
 
+/*
+ * Whether cutting a body between bytes a and b leaves the parser where
+ * cutting one byte earlier does: both letters inside a string, past any
+ * escape (since_bs bytes since the last backslash), or both spaces
+ * outside strings.
+ */
+static int
+cut_alike(char a, char b, int instr, size_t since_bs)
+{
+	if (!instr)
+		return a == ' ' && b == ' ';
+	return since_bs > 6 && word_byte(a) && word_byte(b);
+}
+
 static void
 run_fcase(const struct fcase *f)
 {
 	struct lh_event	*e = NULL;
 	enum lh_err	 r;
 	char		*body, *bad;
-	size_t		 len, i, cut_ok = 0;
+	size_t		 len, i, cut_ok = 0, cut_tried, since_bs = 8;
+	int		 instr = 0, esc = 0;
 
 	body = slurp(f->file, &len);
 	r = parse_exact(body, len, &e);
@@ -1612,14 +1840,35 @@ run_fcase(const struct fcase *f)
 	event_free(e);
 	e = NULL;
 
-	/* Every proper prefix is cut JSON (the files end in "}\n"). */
-	for (i = 0; i + 1 < len; i++) {
-		if (parse_exact(body, i, &e) == LH_OK)
-			cut_ok++;
-		event_free(e);
-		e = NULL;
+	/*
+	 * Every proper prefix is cut JSON (the files end in "}\n").  A cut
+	 * between two letters of a string, or two spaces of indentation,
+	 * ends the body in the same state as its neighbours, so only the
+	 * ends of such runs are tried: each parse reads the whole prefix,
+	 * and trying all of them took most of this test's time.  Cuts in
+	 * numbers, literals, escapes and UTF-8 sequences are all tried.
+	 */
+	for (i = 0, cut_tried = 0; i + 1 < len; i++) {
+		if (i == 0 || !cut_alike(body[i - 1], body[i], instr, since_bs)) {
+			if (parse_exact(body, i, &e) == LH_OK)
+				cut_ok++;
+			event_free(e);
+			e = NULL;
+			cut_tried++;
+		}
+		/* The string state after body[0..i]. */
+		if (instr && esc)
+			esc = 0;
+		else if (instr && body[i] == '\\') {
+			esc = 1;
+			since_bs = 0;
+		} else if (body[i] == '"')
+			instr = !instr;
+		if (since_bs < 8)
+			since_bs++;
 	}
-	is_int(cut_ok, 0, "%s: no proper prefix parses", f->file);
+	is_int(cut_ok, 0, "%s: no proper prefix parses (%zu cuts)", f->file,
+	    cut_tried);
 
 	/* The same body with garbage after it. */
 	if ((bad = malloc(len + 2)) == NULL) {

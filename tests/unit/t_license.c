@@ -12,7 +12,10 @@
  *  5. Order independence: realistic event sequences applied in every
  *     order (or 200 seeded shuffles with duplicate deliveries), DEFER
  *     retried after the others as the caller replays it, must end in the
- *     facts and view that in-order delivery gives.
+ *     facts and view that in-order delivery gives, revoked or not.  An
+ *     event the caller can only tie to its license through an earlier
+ *     one (a refund or dispute through the invoice_payment that named
+ *     its payment) is decided without the license until then.
  *
  * The configurations are parsed by conf_parse() from the text below, as
  * licensehook does.  Events are built by hand: event.c is not linked.
@@ -88,6 +91,9 @@ struct ev {
 	int		 refunded;
 	int		 no_sub;	/* invoice without a subscription */
 	const char	*plan_meta;	/* price_plans[0] */
+	size_t		 after;		/* order tests: 1 + the index of the
+					   event that ties this one to its
+					   license; 0: found directly */
 };
 
 static const char *const type_names[] = {
@@ -104,6 +110,7 @@ static const char *const type_names[] = {
 	[LH_EVT_SUB_TRIAL_END] = "customer.subscription.trial_will_end",
 	[LH_EVT_INVOICE_PAID] = "invoice.paid",
 	[LH_EVT_INVOICE_FAILED] = "invoice.payment_failed",
+	[LH_EVT_INVOICE_PAYMENT] = "invoice_payment.paid",
 	[LH_EVT_CHARGE_REFUNDED] = "charge.refunded",
 	[LH_EVT_DISPUTE_CREATED] = "charge.dispute.created",
 	[LH_EVT_DISPUTE_CLOSED] = "charge.dispute.closed"
@@ -128,7 +135,7 @@ ev_make(const struct ev *s, struct lh_event *e)
 {
 	static unsigned	 serial;
 	char		 id[32];
-	int		 checkout, sub, inv;
+	int		 checkout, sub, inv, pay, charge;
 	size_t		 i;
 
 	memset(e, 0, sizeof(*e));
@@ -137,14 +144,23 @@ ev_make(const struct ev *s, struct lh_event *e)
 	sub = s->type >= LH_EVT_SUB_CREATED && s->type <= LH_EVT_SUB_TRIAL_END;
 	inv = s->type == LH_EVT_INVOICE_PAID ||
 	    s->type == LH_EVT_INVOICE_FAILED;
+	pay = s->type == LH_EVT_INVOICE_PAYMENT;
+	charge = s->type >= LH_EVT_CHARGE_REFUNDED &&
+	    s->type <= LH_EVT_DISPUTE_CLOSED;
 	snprintf(id, sizeof(id), "evt_t%u", ++serial);
 	e->id = xstrdup(id);
 	e->type_name = xstrdup(type_names[s->type]);
 	e->type = s->type;
 	e->created = s->created;
 	e->object_id = xstrdup(checkout ? "cs_1" : sub ? "sub_1" : inv ?
-	    "in_1" : "ch_1");
-	e->customer_id = xstrdup("cus_1");
+	    "in_1" : pay ? "inpay_1" : "ch_1");
+	if (!pay)
+		e->customer_id = xstrdup("cus_1");
+	/* The payment ids the caller links by; license.c reads none. */
+	if (inv || pay)
+		e->invoice_id = xstrdup("in_1");
+	if (pay || charge)
+		e->payment_intent = xstrdup("pi_1");
 	if (sub || (inv && !s->no_sub) || (checkout && s->mode != NULL &&
 	    strcmp(s->mode, "subscription") == 0))
 		e->subscription_id = xstrdup("sub_1");
@@ -188,6 +204,7 @@ ev_clear(struct lh_event *e)
 	free(e->subscription_id);
 	free(e->payment_intent);
 	free(e->charge_id);
+	free(e->invoice_id);
 	free(e->mode);
 	free(e->payment_status);
 	free(e->client_reference_id);
@@ -487,7 +504,7 @@ state_facts(enum st s, struct lh_lic_facts *f)
 
 enum evk {
 	K_CO, K_CA, K_CU, K_SC, K_SDN, K_SUP, K_SD, K_SP, K_SR, K_TW, K_IP,
-	K_IF, K_RF, K_RP, K_DC, K_DW, K_DL, K_OT, K__COUNT
+	K_IF, K_IPY, K_RF, K_RP, K_DC, K_DW, K_DL, K_OT, K__COUNT
 };
 
 #define PRO	{ "price_PRO_M", NULL }
@@ -517,6 +534,7 @@ static const struct ev table_ev[K__COUNT] = {
 	    .price = PRO, .period_end = P2 },
 	[K_IF] = { .type = LH_EVT_INVOICE_FAILED, .created = E_AT,
 	    .price = PRO, .period_end = P2 },
+	[K_IPY] = { .type = LH_EVT_INVOICE_PAYMENT, .created = E_AT },
 	[K_RF] = { .type = LH_EVT_CHARGE_REFUNDED, .created = E_AT,
 	    .amount = 1000, .amount_refunded = 1000, .refunded = 1 },
 	[K_RP] = { .type = LH_EVT_CHARGE_REFUNDED, .created = E_AT,
@@ -534,7 +552,7 @@ static const char *const evk_names[K__COUNT] = {
 	"checkout", "async paid", "customer", "sub created",
 	"sub updated (down)", "sub updated (up)", "sub deleted", "sub paused",
 	"sub resumed", "trial_will_end", "invoice paid", "payment failed",
-	"full refund", "partial refund", "dispute created", "dispute won",
+	"invoice_payment paid", "full refund", "partial refund", "dispute created", "dispute won",
 	"dispute lost", "other"
 };
 
@@ -563,6 +581,7 @@ struct row {
 	R(s, K_CA, IGN, "exists", "pro", p, v), \
 	R(s, K_CU, IGN, "customer_record", "pro", p, v), \
 	R(s, K_TW, IGN, "recorded", "pro", p, v), \
+	R(s, K_IPY, IGN, "payment_recorded", "pro", p, v), \
 	R(s, K_RF, UPD, "refunded", "pro", p, V_REV), \
 	R(s, K_RP, IGN, "partial_refund", "pro", p, v), \
 	R(s, K_DL, UPD, "dispute_lost", "pro", p, V_REV), \
@@ -581,6 +600,7 @@ static const struct row rows[] = {
 	R(S_NONE, K_TW, DEFER, "no_license", NULL, NULL, V_NONE),
 	R(S_NONE, K_IP, CREATE, "created", "pro", "", V_ACT),
 	R(S_NONE, K_IF, DEFER, "no_license", NULL, NULL, V_NONE),
+	R(S_NONE, K_IPY, DEFER, "no_license", NULL, NULL, V_NONE),
 	R(S_NONE, K_RF, DEFER, "no_license", NULL, NULL, V_NONE),
 	R(S_NONE, K_RP, DEFER, "no_license", NULL, NULL, V_NONE),
 	R(S_NONE, K_DC, DEFER, "no_license", NULL, NULL, V_NONE),
@@ -661,24 +681,29 @@ static const struct row rows[] = {
 	R(S_DISPUTED, K_DC, UPD, "disputed", "pro", "", V_SUS),
 	R(S_DISPUTED, K_DW, UPD, "dispute_won", "pro", "", V_ACT),
 
-	/* Revocation is terminal for events. */
-	R(S_REVOKED, K_CO, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_CA, IGN, "revoked", "pro", "", V_REV),
+	/*
+	 * Revoked (refunded at T0 + 5d): the facts still move as for an
+	 * active license, the view stays revoked, and run_row() checks that
+	 * the earlier revocation is the one kept.
+	 */
+	R(S_REVOKED, K_CO, IGN, "exists", "pro", "", V_REV),
+	R(S_REVOKED, K_CA, IGN, "exists", "pro", "", V_REV),
 	R(S_REVOKED, K_CU, IGN, "customer_record", "pro", "", V_REV),
-	R(S_REVOKED, K_SC, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_SDN, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_SUP, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_SD, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_SP, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_SR, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_TW, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_IP, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_IF, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_RF, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_RP, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_DC, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_DW, IGN, "revoked", "pro", "", V_REV),
-	R(S_REVOKED, K_DL, IGN, "revoked", "pro", "", V_REV),
+	R(S_REVOKED, K_SC, UPD, "updated", "pro", "", V_REV),
+	R(S_REVOKED, K_SDN, UPD, "downgrade_pending", "pro", "basic", V_REV),
+	R(S_REVOKED, K_SUP, UPD, "upgraded", "max", "", V_REV),
+	R(S_REVOKED, K_SD, UPD, "canceled", "pro", "", V_REV),
+	R(S_REVOKED, K_SP, UPD, "paused", "pro", "", V_REV),
+	R(S_REVOKED, K_SR, UPD, "updated", "pro", "", V_REV),
+	R(S_REVOKED, K_TW, IGN, "recorded", "pro", "", V_REV),
+	R(S_REVOKED, K_IP, UPD, "renewed", "pro", "", V_REV),
+	R(S_REVOKED, K_IF, UPD, "grace_started", "pro", "", V_REV),
+	R(S_REVOKED, K_IPY, IGN, "payment_recorded", "pro", "", V_REV),
+	R(S_REVOKED, K_RF, IGN, "unchanged", "pro", "", V_REV),
+	R(S_REVOKED, K_RP, IGN, "partial_refund", "pro", "", V_REV),
+	R(S_REVOKED, K_DC, UPD, "disputed", "pro", "", V_REV),
+	R(S_REVOKED, K_DW, UPD, "dispute_won", "pro", "", V_REV),
+	R(S_REVOKED, K_DL, UPD, "dispute_lost", "pro", "", V_REV),
 	R(S_REVOKED, K_OT, IGN, "unhandled_type", "pro", "", V_REV),
 
 	/* Ended on the free tier (an earlier on_cancel = free_tier). */
@@ -707,6 +732,10 @@ static const struct row rows_lenient[] = {
 	R(S_ENDED, K_SD, UPD, "updated", "pro", "", V_ACT),
 	R(S_ENDED, K_RF, IGN, "refund_recorded", "pro", "", V_ACT),
 	R(S_TRIAL, K_RP, IGN, "partial_refund", "pro", "", V_TRI),
+	R(S_REVOKED, K_SD, UPD, "canceled", "pro", "", V_REV),
+	R(S_REVOKED, K_RF, IGN, "refund_recorded", "pro", "", V_REV),
+	R(S_REVOKED, K_DL, UPD, "dispute_lost", "pro", "", V_REV),
+	R(S_REVOKED, K_IPY, IGN, "payment_recorded", "pro", "", V_REV),
 };
 
 static void
@@ -743,6 +772,11 @@ run_row(const struct lh_conf *conf, const struct row *w, const char *how)
 		    "%s: decision names the tier", name);
 	else
 		ok(d.tier == NULL, "%s: no tier without a change", name);
+	/* Every table event is later than the stored revocation. */
+	if (w->st == S_REVOKED)
+		ok(res != NULL && strcmp(res->revoked, old.revoked) == 0 &&
+		    res->revoked_at == old.revoked_at,
+		    "%s: earlier revocation kept", name);
 	if (w->view != V_NONE && res != NULL) {
 		license_view(conf, res, (time_t)NOW, &v);
 		if (!ok((int)v.status == w->view, "%s: view", name))
@@ -1226,6 +1260,117 @@ test_charge_rules(void)
 	ok(g.disputed == 0 && g.revoked[0] == '\0', "lost, recorded: valid");
 }
 
+/*
+ * Revocation: the earliest stands, a tie goes to the reason that sorts
+ * first, nothing undoes one, and an event older than the facts it
+ * meets still revokes if it would have in order.
+ */
+static void
+test_revoke_rules(void)
+{
+	struct lh_lic_facts	 f, g;
+	struct ev		 s;
+	long long		 at = T0 + 5 * DAY;	/* S_REVOKED's */
+
+	state_facts(S_REVOKED, &f);
+	s = table_ev[K_RF];
+	s.created = at - 1;
+	g = expect(c_revoke, &s, &f, NOW, UPD, "refunded",
+	    "earlier refund on a revoked license");
+	ok(strcmp(g.revoked, "refunded") == 0 && g.revoked_at == at - 1,
+	    "earlier refund: revoked_at moves back");
+	s.created = at;
+	expect(c_revoke, &s, &f, NOW, IGN, "unchanged",
+	    "same refund again: unchanged");
+
+	/* The same second: "canceled" < "dispute_lost" < "refunded". */
+	s = table_ev[K_DL];
+	s.created = at;
+	g = expect(c_revoke, &s, &f, NOW, UPD, "dispute_lost",
+	    "dispute lost in the refund's second");
+	ok(strcmp(g.revoked, "dispute_lost") == 0 && g.revoked_at == at,
+	    "same second: dispute_lost sorts before refunded");
+	s = table_ev[K_RF];
+	s.created = at;
+	g = expect(c_revoke, &s, &g, NOW, IGN, "unchanged",
+	    "refund in the dispute loss's second");
+	is_str(g.revoked, "dispute_lost", "same second: dispute_lost stays");
+	s = table_ev[K_SD];
+	s.created = at;
+	g = expect(c_revoke, &s, &g, NOW, UPD, "canceled",
+	    "cancel in the same second");
+	ok(strcmp(g.revoked, "canceled") == 0 && g.revoked_at == at,
+	    "same second: canceled sorts first");
+
+	/* An administrator's revocation is one more revocation. */
+	state_facts(S_ACTIVE, &f);
+	snprintf(f.revoked, sizeof(f.revoked), "admin");
+	f.revoked_at = E_AT + 1;
+	g = expect(c_revoke, &table_ev[K_RF], &f, NOW, UPD, "refunded",
+	    "refund older than an admin revocation");
+	ok(strcmp(g.revoked, "refunded") == 0 && g.revoked_at == E_AT,
+	    "earlier refund replaces a later admin revocation");
+	f.revoked_at = E_AT - 1;
+	expect(c_revoke, &table_ev[K_RF], &f, NOW, IGN, "unchanged",
+	    "refund newer than an admin revocation");
+
+	/* Nothing undoes a revocation: a dispute won after one lost. */
+	state_facts(S_DISPUTED, &f);
+	s = table_ev[K_DL];
+	g = expect(c_revoke, &s, &f, NOW, UPD, "dispute_lost", "lost");
+	s = table_ev[K_DC];
+	s.created = E_AT + DAY;
+	g = expect(c_revoke, &s, &g, NOW, UPD, "disputed",
+	    "a new dispute after the loss");
+	s = table_ev[K_DW];
+	s.created = E_AT + 2 * DAY;
+	g = expect(c_revoke, &s, &g, NOW, UPD, "dispute_won",
+	    "won after the loss");
+	ok(strcmp(g.revoked, "dispute_lost") == 0 && g.revoked_at == E_AT &&
+	    g.disputed == 0, "won after the loss: still revoked");
+
+	/* A loss older than the newest dispute event still revokes. */
+	state_facts(S_DISPUTED, &f);	/* dispute_at T0 + 5d */
+	s = table_ev[K_DL];
+	s.created = at - 1;
+	g = expect(c_revoke, &s, &f, NOW, UPD, "dispute_lost",
+	    "older loss");
+	ok(strcmp(g.revoked, "dispute_lost") == 0 && g.revoked_at == at - 1 &&
+	    g.disputed == 1 && g.dispute_at == at,
+	    "older loss: revoked, dispute facts kept");
+	expect(c_revoke, &s, &g, NOW, STALE, "older_dispute",
+	    "older loss again: stale");
+	expect(c_lenient, &s, &f, NOW, STALE, "older_dispute",
+	    "older loss, recorded: stale");
+	s.status = "won";
+	expect(c_revoke, &s, &f, NOW, STALE, "older_dispute",
+	    "older win: stale");
+
+	/* So does an older snapshot that ended the subscription. */
+	state_facts(S_GRACE, &f);	/* sub_event_at T0 + 5d, past_due */
+	s = table_ev[K_SD];
+	s.created = at - 1;
+	g = expect(c_revoke, &s, &f, NOW, UPD, "canceled",
+	    "older deleted snapshot");
+	ok(strcmp(g.revoked, "canceled") == 0 && g.revoked_at == at - 1 &&
+	    g.sub_status == LH_SUB_PAST_DUE && g.sub_event_at == at,
+	    "older deleted: revoked, newer snapshot kept");
+	expect(c_revoke, &s, &g, NOW, STALE, "older_snapshot",
+	    "older deleted again: stale");
+	g = expect(c_lenient, &s, &f, NOW, UPD, "canceled",
+	    "older deleted, free tier policy");
+	ok(g.ended_at == at - 1 && g.revoked[0] == '\0',
+	    "older deleted, free tier policy: ended");
+
+	/* Stored text without a NUL is bounded, not overread. */
+	state_facts(S_ACTIVE, &f);
+	memset(f.revoked, 'x', sizeof(f.revoked));
+	f.revoked_at = E_AT + 1;
+	g = expect(c_revoke, &table_ev[K_RF], &f, NOW, UPD, "refunded",
+	    "unterminated stored revocation");
+	is_str(g.revoked, "refunded", "unterminated: replaced by the earlier");
+}
+
 /* ---- 4. license_view() at its boundaries ----------------------------- */
 
 struct vcase {
@@ -1461,6 +1606,11 @@ struct seq {
 	.price = { p, NULL }, .period_end = (pe) }
 #define CHK(t, m, hint) { .type = CO, .created = (t), .mode = m, \
 	.plan = hint }
+/* invoice_payment.paid, found through invoice.paid at index a - 1. */
+#define IPY(t, a) { .type = LH_EVT_INVOICE_PAYMENT, .created = (t), \
+	.after = (a) }
+#define FULL_REFUND(t, a) { .type = LH_EVT_CHARGE_REFUNDED, .created = (t), \
+	.amount = 1000, .amount_refunded = 1000, .refunded = 1, .after = (a) }
 #define B	"price_BASIC_M"
 #define P	"price_PRO_M"
 #define U	LH_EVT_SUB_UPDATED
@@ -1565,6 +1715,63 @@ static const struct seq seqs[] = {
 	    INV(IPD, T0, P, T0 + MONTH),
 	    CHK(T0, "subscription", "pro"),
 	}, { V_ACT, V_ACT }, { "pro", "pro" } },
+	/* The e2e order: the refund found (by customer) before the rest. */
+	{ "refund before the subscription's facts", {
+	    CHK(T0, "subscription", "pro"),
+	    FULL_REFUND(T0 + DAY, 0),
+	    SUB(LH_EVT_SUB_CREATED, T0, "active", P, T0 + MONTH),
+	    INV(IPD, T0, P, T0 + MONTH),
+	}, { V_REV, V_ACT }, { "pro", "pro" } },
+	/* Before basil the charge names its invoice. */
+	{ "old API: refund naming the invoice, then cancel at period end", {
+	    CHK(T0, "subscription", "pro"),
+	    SUB(LH_EVT_SUB_CREATED, T0, "active", P, T0 + MONTH),
+	    INV(IPD, T0, P, T0 + MONTH),
+	    FULL_REFUND(T0 + 2 * DAY, 3),
+	    { .type = U, .created = T0 + 2 * DAY, .status = "active",
+		.price = { P, NULL }, .period_end = T0 + MONTH,
+		.cancel_at_end = 1 },
+	}, { V_REV, V_ACT }, { "pro", "pro" } },
+	/*
+	 * Basil: the dispute names only its payment intent, which the
+	 * invoice_payment tied to the invoice.  A renewal after the loss
+	 * still moves the facts.
+	 */
+	{ "basil: invoice_payment, dispute lost, renewal", {
+	    CHK(T0, "subscription", "pro"),
+	    SUB(LH_EVT_SUB_CREATED, T0, "active", P, T0 + MONTH),
+	    INV(IPD, T0, P, T0 + MONTH),
+	    IPY(T0, 3),
+	    { .type = LH_EVT_DISPUTE_CREATED, .created = T0 + 7 * DAY,
+		.status = "needs_response", .after = 4 },
+	    { .type = LH_EVT_DISPUTE_CLOSED, .created = T0 + 25 * DAY,
+		.status = "lost", .after = 4 },
+	    INV(IPD, T0 + MONTH, P, T0 + 2 * MONTH),
+	}, { V_REV, V_ACT }, { "pro", "pro" } },
+	{ "basil: invoice_payment, full refund", {
+	    CHK(T0, "subscription", "pro"),
+	    SUB(LH_EVT_SUB_CREATED, T0, "active", P, T0 + MONTH),
+	    INV(IPD, T0, P, T0 + MONTH),
+	    IPY(T0, 3),
+	    FULL_REFUND(T0 + 2 * DAY, 4),
+	}, { V_REV, V_ACT }, { "pro", "pro" } },
+	{ "basil: invoice_payment, cancel, full refund", {
+	    CHK(T0, "subscription", "pro"),
+	    SUB(LH_EVT_SUB_CREATED, T0, "active", P, T0 + MONTH),
+	    INV(IPD, T0, P, T0 + MONTH),
+	    IPY(T0, 3),
+	    SUB(LH_EVT_SUB_DELETED, T0 + 2 * DAY, "canceled", P, T0 + MONTH),
+	    FULL_REFUND(T0 + 2 * DAY + 10, 4),
+	}, { V_REV, V_ACT }, { "pro", "free" } },
+	/* Two revocations in one second: the reason that sorts first. */
+	{ "refund and lost dispute in one second", {
+	    CHK(T0, "payment", "pro"),
+	    { .type = LH_EVT_DISPUTE_CREATED, .created = T0 + 7 * DAY,
+		.status = "needs_response" },
+	    { .type = LH_EVT_DISPUTE_CLOSED, .created = T0 + 30 * DAY,
+		.status = "lost" },
+	    FULL_REFUND(T0 + 30 * DAY, 0),
+	}, { V_REV, V_ACT }, { "pro", "pro" } },
 };
 
 static size_t
@@ -1590,26 +1797,31 @@ struct outcome {
  * Deliver evs in the order given, as the caller would: each delivery
  * comes DELAY after the newest event delivered so far, a deferred event
  * goes to the back of the queue, and duplicates go through
- * license_decide() again.  Stops when only deferred events are left
- * and none made progress.
+ * license_decide() again.  An event with after[i] finds the license
+ * only once event after[i] - 1 was decided with it (the caller learns
+ * the payment ids from that one); before, it is decided without.
+ * Stops when only deferred events are left and none made progress.
  */
 static void
 deliver(const struct lh_conf *conf, const struct lh_event *evs,
-    const size_t *order, size_t n, struct outcome *o)
+    const size_t *after, const size_t *order, size_t n, struct outcome *o)
 {
 	struct lh_decision	 d;
 	size_t			 q[DELIVERY_MAX * 4], head = 0, tail = 0;
 	size_t			 stuck = 0, i;
+	int			 linked[SEQ_MAX], found;
 	enum lh_err		 r;
 
 	memset(o, 0, sizeof(*o));
+	memset(linked, 0, sizeof(linked));
 	for (i = 0; i < n; i++)
 		q[tail++] = order[i];
 	while (head < tail && stuck < tail - head) {
 		i = q[head++];
 		if (evs[i].created + DELAY > o->now)
 			o->now = evs[i].created + DELAY;
-		r = license_decide(conf, &evs[i], o->have ? &o->facts : NULL,
+		found = o->have && (after[i] == 0 || linked[after[i] - 1]);
+		r = license_decide(conf, &evs[i], found ? &o->facts : NULL,
 		    (time_t)o->now, &d);
 		if (r != LH_OK) {
 			snprintf(o->err, sizeof(o->err), "event %zu: error %d",
@@ -1626,6 +1838,8 @@ deliver(const struct lh_conf *conf, const struct lh_event *evs,
 			o->facts = d.facts;
 			o->have = 1;
 		}
+		if (d.action != DEFER && o->have)
+			linked[i] = 1;
 	}
 	/* license_view() folds a due downgrade; compare it folded too. */
 	if (o->facts.pending_tier[0] != '\0' && o->now >= o->facts.pending_at) {
@@ -1637,9 +1851,8 @@ deliver(const struct lh_conf *conf, const struct lh_event *evs,
 }
 
 /*
- * The first difference between two outcomes, or NULL.  A revoked
- * license took no events after its revocation, so of those only the
- * revocation and the view are compared.
+ * The first difference between two outcomes, or NULL: every fact and
+ * the view, for revoked licenses too.
  */
 static const char *
 outcome_diff(const struct outcome *a, const struct outcome *b)
@@ -1662,8 +1875,6 @@ outcome_diff(const struct outcome *a, const struct outcome *b)
 	    (a->view.tier == NULL) != (b->view.tier == NULL) ||
 	    (a->view.tier != NULL && strcmp(a->view.tier, b->view.tier) != 0))
 		return "view";
-	if (x->revoked[0] != '\0')
-		return NULL;
 	if (a->view.expires_at != b->view.expires_at)
 		return "view expires_at";
 	if (strcmp(x->tier, y->tier) != 0)
@@ -1738,7 +1949,8 @@ run_seq(const struct seq *q, const struct lh_conf *conf, int lenient)
 {
 	struct lh_event		 evs[SEQ_MAX];
 	struct outcome		 want, got;
-	size_t			 order[DELIVERY_MAX], n, m, i, j, t, tried;
+	size_t			 after[SEQ_MAX], order[DELIVERY_MAX];
+	size_t			 n, m, i, j, t, tried;
 	unsigned long long	 seed;
 	const char		*diff = NULL, *how;
 
@@ -1746,9 +1958,10 @@ run_seq(const struct seq *q, const struct lh_conf *conf, int lenient)
 	n = seq_len(q);
 	for (i = 0; i < n; i++) {
 		ev_make(&q->ev[i], &evs[i]);
+		after[i] = q->ev[i].after;
 		order[i] = i;
 	}
-	deliver(conf, evs, order, n, &want);
+	deliver(conf, evs, after, order, n, &want);
 	is_str(want.err[0] != '\0' ? want.err : NULL, NULL,
 	    "%s (%s): in order, no error", q->name, how);
 	is_int(want.view.status, q->status[lenient],
@@ -1759,7 +1972,7 @@ run_seq(const struct seq *q, const struct lh_conf *conf, int lenient)
 	tried = 0;
 	if (n <= PERM_MAX) {
 		do {
-			deliver(conf, evs, order, n, &got);
+			deliver(conf, evs, after, order, n, &got);
 			tried++;
 			if ((diff = outcome_diff(&want, &got)) != NULL)
 				break;
@@ -1784,7 +1997,7 @@ run_seq(const struct seq *q, const struct lh_conf *conf, int lenient)
 			order[i] = order[j];
 			order[j] = t;
 		}
-		deliver(conf, evs, order, m, &got);
+		deliver(conf, evs, after, order, m, &got);
 		if ((diff = outcome_diff(&want, &got)) != NULL)
 			break;
 	}
@@ -1823,6 +2036,7 @@ main(void)
 	test_pending_rules();
 	test_invoice_rules();
 	test_charge_rules();
+	test_revoke_rules();
 	test_view_boundaries();
 	test_view_order();
 	test_order();

@@ -10,32 +10,59 @@
 
 #include "lh.h"
 
-#define HTTP_STRIPE_PATH	"/api/v1/webhooks/stripe"
 #define HTTP_LENGTH_DIGITS_MAX	19	/* digits in CONTENT_LENGTH */
 
+#define nitems(a)		(sizeof(a) / sizeof((a)[0]))
+
 /*
- * The route sits under whatever prefix the vhost mounts us at, so only
+ * Each route's path tail.  None is a suffix of another, so at most one
+ * matches.  The license API's tails mirror Lemon Squeezy's
+ * /v1/licenses/{activate,validate,deactivate} under our /api prefix.
+ */
+static const struct http_route_def {
+	const char	*tail;
+	size_t		 len;
+	enum lh_route	 route;
+	const char	*allow;
+} http_routes[] = {
+#define R(tail, route)	{ tail, sizeof(tail) - 1, route, "POST" }
+	R("/api/v1/webhooks/stripe",		LH_ROUTE_STRIPE_WEBHOOK),
+	R("/api/v1/licenses/activate",		LH_ROUTE_ACTIVATE),
+	R("/api/v1/licenses/validate",		LH_ROUTE_VALIDATE),
+	R("/api/v1/licenses/deactivate",	LH_ROUTE_DEACTIVATE),
+#undef R
+};
+
+/*
+ * A route sits under whatever prefix the vhost mounts us at, so only
  * the path's tail is matched; the tail starts with '/', so a suffix
  * match always begins at a segment boundary.  A trailing slash is a
- * different path and is not accepted.
+ * different path and is not accepted, and case matters (RFC 3986
+ * §6.2.2.1: the path is case-sensitive).
  */
 enum lh_route
 http_route(const char *path, const char **allow)
 {
-	const size_t	 slen = sizeof(HTTP_STRIPE_PATH) - 1;
-	size_t		 len;
+	const struct http_route_def *r;
+	size_t		 len, i;
 
 	if (allow != NULL)
 		*allow = NULL;
 	if (path == NULL || path[0] != '/')
 		return LH_ROUTE_NONE;
 	len = strnlen(path, LH_PATH_MAX + 1);
-	if (len > LH_PATH_MAX || len < slen ||
-	    memcmp(path + len - slen, HTTP_STRIPE_PATH, slen) != 0)
+	if (len > LH_PATH_MAX)
 		return LH_ROUTE_NONE;
-	if (allow != NULL)
-		*allow = "POST";
-	return LH_ROUTE_STRIPE_WEBHOOK;
+	for (i = 0; i < nitems(http_routes); i++) {
+		r = &http_routes[i];
+		if (len < r->len ||
+		    memcmp(path + len - r->len, r->tail, r->len) != 0)
+			continue;
+		if (allow != NULL)
+			*allow = r->allow;
+		return r->route;
+	}
+	return LH_ROUTE_NONE;
 }
 
 enum lh_err

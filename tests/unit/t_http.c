@@ -1,6 +1,7 @@
 /*
- * http.c: routing by path tail and strict CONTENT_LENGTH parsing,
- * including the limit and one past it.
+ * http.c: routing by path tail (the Stripe webhook and the three license
+ * API routes) and strict CONTENT_LENGTH parsing, including the limit and
+ * one past it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,9 @@
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define WH		"/api/v1/webhooks/stripe"
+#define ACT		"/api/v1/licenses/activate"
+#define VAL		"/api/v1/licenses/validate"
+#define DEA		"/api/v1/licenses/deactivate"
 
 static const struct {
 	const char	*path;
@@ -36,6 +40,46 @@ static const struct {
 	{ "/",					LH_ROUTE_NONE },
 	{ "",					LH_ROUTE_NONE },
 	{ NULL,					LH_ROUTE_NONE },
+	/* The license API: the same suffix rules. */
+	{ ACT,					LH_ROUTE_ACTIVATE },
+	{ VAL,					LH_ROUTE_VALIDATE },
+	{ DEA,					LH_ROUTE_DEACTIVATE },
+	{ "/billing" ACT,			LH_ROUTE_ACTIVATE },
+	{ "/a/b/c" VAL,				LH_ROUTE_VALIDATE },
+	{ "/" DEA,				LH_ROUTE_DEACTIVATE },
+	{ "/billing" WH "/x" VAL,		LH_ROUTE_VALIDATE },
+	{ ACT "/",				LH_ROUTE_NONE },
+	{ VAL "/",				LH_ROUTE_NONE },
+	{ DEA "/",				LH_ROUTE_NONE },
+	{ ACT "?x=1",				LH_ROUTE_NONE },
+	{ ACT "d",				LH_ROUTE_NONE },
+	{ "/api/v1/licenses/Activate",		LH_ROUTE_NONE },
+	{ "/API/V1/LICENSES/VALIDATE",		LH_ROUTE_NONE },
+	{ "/api/v1/licenses",			LH_ROUTE_NONE },
+	{ "/api/v1/licenses/",			LH_ROUTE_NONE },
+	{ "/api/v1/licenses/revoke",		LH_ROUTE_NONE },
+	{ "/api/v1/license/activate",		LH_ROUTE_NONE },
+	{ "/api/v2/licenses/activate",		LH_ROUTE_NONE },
+	{ "/xapi/v1/licenses/activate",		LH_ROUTE_NONE },
+	{ "/api/v1/licenses/xvalidate",		LH_ROUTE_NONE },
+	{ "/api/v1/licenses/deactivatex",	LH_ROUTE_NONE },
+	{ "/v1/licenses/activate",		LH_ROUTE_NONE },
+	{ "/licenses/validate",			LH_ROUTE_NONE },
+	{ "/activate",				LH_ROUTE_NONE },
+	{ "api/v1/licenses/activate",		LH_ROUTE_NONE },
+	{ "/api/v1/licenses/activate\n",	LH_ROUTE_NONE },
+	{ "/api/v1/licenses/validate ",		LH_ROUTE_NONE },
+};
+
+/* Each route's tail, for the length boundary. */
+static const struct {
+	const char	*tail;
+	enum lh_route	 want;
+} tails[] = {
+	{ WH,		LH_ROUTE_STRIPE_WEBHOOK },
+	{ ACT,		LH_ROUTE_ACTIVATE },
+	{ VAL,		LH_ROUTE_VALIDATE },
+	{ DEA,		LH_ROUTE_DEACTIVATE },
 };
 
 static const struct {
@@ -101,35 +145,49 @@ test_routes(void)
 {
 	char		 path[LH_PATH_MAX + 2];
 	const char	*allow;
-	size_t		 i, pad;
+	size_t		 i, pad, tl;
 
 	for (i = 0; i < NELEM(routes); i++) {
 		allow = "junk";
 		is_int(http_route(routes[i].path, &allow), routes[i].want,
-		    "route \"%s\"", routes[i].path ? routes[i].path : "(null)");
-		if (routes[i].want == LH_ROUTE_STRIPE_WEBHOOK)
+		    "route \"%s\"", vis(routes[i].path));
+		if (routes[i].want != LH_ROUTE_NONE)
 			is_str(allow, "POST", "route \"%s\": allow",
-			    routes[i].path);
+			    vis(routes[i].path));
 		else
 			ok(allow == NULL, "route \"%s\": no allow",
-			    routes[i].path ? routes[i].path : "(null)");
+			    vis(routes[i].path));
 	}
 	is_int(http_route(WH, NULL), LH_ROUTE_STRIPE_WEBHOOK,
 	    "allow may be NULL");
+	is_int(http_route(ACT, NULL), LH_ROUTE_ACTIVATE,
+	    "allow may be NULL: activate");
 
-	/* A path of exactly LH_PATH_MAX bytes, then one more. */
-	pad = LH_PATH_MAX - strlen(WH);
-	memset(path, 'p', pad);
-	path[0] = '/';
-	(void)snprintf(path + pad, sizeof(path) - pad, "%s", WH);
-	is_int(strlen(path), LH_PATH_MAX, "long path is LH_PATH_MAX bytes");
-	is_int(http_route(path, NULL), LH_ROUTE_STRIPE_WEBHOOK,
-	    "path of LH_PATH_MAX bytes");
-	memset(path, 'p', pad + 1);
-	path[0] = '/';
-	(void)snprintf(path + pad + 1, sizeof(path) - pad - 1, "%s", WH);
-	is_int(http_route(path, NULL), LH_ROUTE_NONE,
-	    "path of LH_PATH_MAX + 1 bytes");
+	/* Each route under a path of LH_PATH_MAX bytes, then one more. */
+	for (i = 0; i < NELEM(tails); i++) {
+		tl = strlen(tails[i].tail);
+		pad = LH_PATH_MAX - tl;
+		memset(path, 'p', pad);
+		path[0] = '/';
+		(void)snprintf(path + pad, sizeof(path) - pad, "%s",
+		    tails[i].tail);
+		is_int(strlen(path), LH_PATH_MAX,
+		    "%s: long path is LH_PATH_MAX bytes", tails[i].tail);
+		allow = NULL;
+		is_int(http_route(path, &allow), tails[i].want,
+		    "%s: path of LH_PATH_MAX bytes", tails[i].tail);
+		is_str(allow, "POST", "%s: path of LH_PATH_MAX bytes: allow",
+		    tails[i].tail);
+		memset(path, 'p', pad + 1);
+		path[0] = '/';
+		(void)snprintf(path + pad + 1, sizeof(path) - pad - 1, "%s",
+		    tails[i].tail);
+		allow = "junk";
+		is_int(http_route(path, &allow), LH_ROUTE_NONE,
+		    "%s: path of LH_PATH_MAX + 1 bytes", tails[i].tail);
+		ok(allow == NULL, "%s: path of LH_PATH_MAX + 1 bytes: no allow",
+		    tails[i].tail);
+	}
 }
 
 static void

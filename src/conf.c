@@ -25,6 +25,12 @@
 /* A duration: at most a leap year, so that sums of them fit any long. */
 #define CONF_DURATION_MAX	(366L * CONF_DAY)
 #define CONF_DURATION_DIGITS	9	/* more cannot be under the max */
+#define CONF_RATE_MAX		1000000	/* requests / minute, api rate limits */
+/*
+ * bytes, api.keys_dir: room is left below LH_PATH_MAX for "/", a key id
+ * and the longest file suffix signkeys.c appends.
+ */
+#define CONF_KEYS_DIR_MAX	(LH_PATH_MAX - LH_KID_MAX - 32)
 
 #define nitems(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -35,6 +41,7 @@ enum conf_sect {
 	SECT_KEYS,
 	SECT_TIERS,
 	SECT_LIFECYCLE,
+	SECT_API,
 	SECT_TIER,		/* the only repeated section: keep it last */
 	SECT__COUNT
 };
@@ -71,6 +78,11 @@ static enum lh_err	 set_free_tier(struct conf_state *, char *);
 static enum lh_err	 set_on_cancel(struct conf_state *, char *);
 static enum lh_err	 set_on_refund(struct conf_state *, char *);
 static enum lh_err	 set_on_dispute_lost(struct conf_state *, char *);
+static enum lh_err	 set_keys_dir(struct conf_state *, char *);
+static enum lh_err	 set_token_ttl(struct conf_state *, char *);
+static enum lh_err	 set_allowed(struct conf_state *, char *);
+static enum lh_err	 set_rate_address(struct conf_state *, char *);
+static enum lh_err	 set_rate_key(struct conf_state *, char *);
 
 static const struct conf_key conf_keys[] = {
 	{ SECT_LICENSEHOOK,	"database",		0, set_database },
@@ -94,6 +106,11 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_LIFECYCLE,	"on_refund",		0, set_on_refund },
 	{ SECT_LIFECYCLE,	"on_dispute_lost",	0,
 	    set_on_dispute_lost },
+	{ SECT_API,		"keys_dir",		0, set_keys_dir },
+	{ SECT_API,		"token_ttl",		0, set_token_ttl },
+	{ SECT_API,		"allowed_statuses",	0, set_allowed },
+	{ SECT_API,		"rate_limit_address",	0, set_rate_address },
+	{ SECT_API,		"rate_limit_key",	0, set_rate_key },
 	{ SECT_TIER,		"prices",		0, set_prices },
 	{ SECT_TIER,		"max_activations",	0, set_max_act },
 	{ SECT_TIER,		"features",		0, set_features },
@@ -101,7 +118,21 @@ static const struct conf_key conf_keys[] = {
 };
 
 static const char *const conf_sect_names[SECT__COUNT] = {
-	NULL, "licensehook", "stripe", "keys", "tiers", "lifecycle", "tier"
+	NULL, "licensehook", "stripe", "keys", "tiers", "lifecycle", "api",
+	"tier"
+};
+
+/*
+ * The names api.allowed_statuses takes: license_status_name()'s, which
+ * this file cannot call (it links libc only), so t_conf checks each.
+ */
+static const char *const conf_status_names[] = {
+	[LH_LIC_ACTIVE] = "active",
+	[LH_LIC_TRIALING] = "trialing",
+	[LH_LIC_GRACE] = "grace",
+	[LH_LIC_SUSPENDED] = "suspended",
+	[LH_LIC_EXPIRED] = "expired",
+	[LH_LIC_REVOKED] = "revoked"
 };
 
 /* The grace steps, in the order their durations must be. */
@@ -140,7 +171,7 @@ static int		 conf_name_ok(const char *);
 static enum lh_err	 conf_int(struct conf_state *, const char *,
 			    long long, long long, long long *);
 static enum lh_err	 conf_duration(struct conf_state *, const char *,
-			    long *);
+			    long, long *);
 static enum lh_err	 conf_grace_set(struct conf_state *, enum conf_grace,
 			    const char *);
 static enum lh_err	 conf_policy(struct conf_state *, const char *,
@@ -315,12 +346,12 @@ conf_int(struct conf_state *st, const char *s, long long min, long long max,
 
 /*
  * A duration: digits, then at most one unit letter s, m, h or d (none
- * means seconds), with nothing between or after them.  At most
+ * means seconds), with nothing between or after them.  From min to
  * CONF_DURATION_MAX seconds; the digit count is capped first so that
  * neither strtol nor the multiplication can overflow.
  */
 static enum lh_err
-conf_duration(struct conf_state *st, const char *s, long *out)
+conf_duration(struct conf_state *st, const char *s, long min, long *out)
 {
 	static const char units[] = "smhd";
 	static const long mul[] = { 1, 60, 3600, CONF_DAY };
@@ -343,13 +374,14 @@ conf_duration(struct conf_state *st, const char *s, long *out)
 			goto bad;
 	/* At most 9 digits times a day fits 64 bits; long may be 32. */
 	v = strtoll(s, NULL, 10) * mul[u != NULL ? u - units : 0];
-	if (v > CONF_DURATION_MAX)
+	if (v < min || v > CONF_DURATION_MAX)
 		goto bad;
 	*out = (long)v;
 	return LH_OK;
  bad:
-	return conf_err(st, "must be a duration from 0 to 366d: a number "
-	    "with an optional unit s, m, h or d");
+	return conf_err(st, "must be a duration from %ld%s to 366d: a "
+	    "number with an optional unit s, m, h or d", min,
+	    min > 0 ? "s" : "");
 }
 
 /* An enumerated policy: one of two words. */
@@ -621,7 +653,7 @@ set_rank(struct conf_state *st, char *val)
 static enum lh_err
 set_expiry_slack(struct conf_state *st, char *val)
 {
-	return conf_duration(st, val, &st->conf->life.expiry_slack);
+	return conf_duration(st, val, 0, &st->conf->life.expiry_slack);
 }
 
 /* The order of the three steps is checked in conf_check_life(). */
@@ -638,7 +670,7 @@ conf_grace_set(struct conf_state *st, enum conf_grace g, const char *val)
 	else
 		dst = &life->grace_suspend;
 	st->grace_line[g] = st->lineno;
-	return conf_duration(st, val, dst);
+	return conf_duration(st, val, 0, dst);
 }
 
 static enum lh_err
@@ -692,6 +724,96 @@ set_on_dispute_lost(struct conf_state *st, char *val)
 {
 	return conf_policy(st, val, "revoke", LH_POL_REVOKE, "record",
 	    LH_POL_RECORD, &st->conf->life.on_dispute_lost);
+}
+
+/*
+ * Where licensectl keys generate puts the signing keys and licensehook
+ * reads them.  Absolute, as database is; trailing slashes are dropped so
+ * that signkeys.c builds one path for one file.
+ */
+static enum lh_err
+set_keys_dir(struct conf_state *st, char *val)
+{
+	size_t		 n;
+
+	if (val[0] != '/')
+		return conf_err(st, "must be an absolute path");
+	n = strlen(val);
+	if (n > CONF_KEYS_DIR_MAX)
+		return conf_err(st, "longer than %d bytes", CONF_KEYS_DIR_MAX);
+	while (n > 1 && val[n - 1] == '/')
+		val[--n] = '\0';
+	if ((st->conf->api.keys_dir = strdup(val)) == NULL)
+		return conf_nomem(st);
+	return LH_OK;
+}
+
+/* An offline token must be good for some time: 0 would never verify. */
+static enum lh_err
+set_token_ttl(struct conf_state *st, char *val)
+{
+	return conf_duration(st, val, 1, &st->conf->api.token_ttl);
+}
+
+/*
+ * A comma-separated list of license_status_name() words, at least one,
+ * each once.  Case matters, as for every other word in the file.
+ */
+static enum lh_err
+set_allowed(struct conf_state *st, char *val)
+{
+	char		*p, *name;
+	unsigned	 bits = 0;
+	size_t		 i;
+
+	if (*val == '\0')
+		return conf_err(st, "no statuses (leave the key out for the "
+		    "default)");
+	while (val != NULL) {
+		if ((p = strchr(val, ',')) != NULL)
+			*p++ = '\0';
+		name = conf_trim(val);
+		val = p;
+		if (*name == '\0')
+			return conf_err(st, "empty status in the list");
+		for (i = 0; i < nitems(conf_status_names); i++)
+			if (strcmp(name, conf_status_names[i]) == 0)
+				break;
+		if (i == nitems(conf_status_names))
+			return conf_err(st, "unknown status '%s' (one of "
+			    "active, trialing, grace, suspended, expired, "
+			    "revoked)", conf_echo(name, CONF_ECHO_MAX));
+		if (bits & LH_ALLOW(i))
+			return conf_err(st, "status '%s' listed twice",
+			    conf_status_names[i]);
+		bits |= LH_ALLOW(i);
+	}
+	st->conf->api.allowed = bits;
+	return LH_OK;
+}
+
+static enum lh_err
+set_rate_address(struct conf_state *st, char *val)
+{
+	long long	 v;
+	enum lh_err	 r;
+
+	if ((r = conf_int(st, val, 0, CONF_RATE_MAX, &v)) != LH_OK)
+		return r;
+	st->conf->api.rate_address = (int)v;
+	return LH_OK;
+}
+
+static enum lh_err
+set_rate_key(struct conf_state *st, char *val)
+{
+	long long	 v;
+	enum lh_err	 r;
+
+	if ((r = conf_int(st, val, 0, CONF_RATE_MAX, &v)) != LH_OK)
+		return r;
+	st->conf->api.rate_key = (int)v;
+	return LH_OK;
 }
 
 static enum lh_err
@@ -942,6 +1064,12 @@ conf_defaults(struct lh_conf *conf)
 	conf->life.on_cancel = LH_POL_REVOKE;
 	conf->life.on_refund = LH_POL_REVOKE;
 	conf->life.on_dispute_lost = LH_POL_REVOKE;
+	conf->api.keys_dir = NULL;
+	conf->api.token_ttl = 7 * CONF_DAY;
+	conf->api.allowed = LH_ALLOW(LH_LIC_ACTIVE) |
+	    LH_ALLOW(LH_LIC_TRIALING) | LH_ALLOW(LH_LIC_GRACE);
+	conf->api.rate_address = 120;
+	conf->api.rate_key = 60;
 }
 
 enum lh_err
@@ -1054,6 +1182,7 @@ conf_free(struct lh_conf *conf)
 	free(conf->default_tier);
 	free(conf->log_file);
 	free(conf->life.free_tier);
+	free(conf->api.keys_dir);
 	explicit_bzero(conf, sizeof(*conf));
 	free(conf);
 }

@@ -249,6 +249,10 @@ struct lh_request {
 	const char	*path;		/* without query string */
 	const char	*content_length;
 	const char	*stripe_signature;
+	const char	*content_type;
+	const char	*remote_addr;	/* REMOTE_ADDR */
+	const char	*country;	/* GEOIP_COUNTRY_CODE, if the server sets it */
+	const char	*origin;	/* Origin, else Referer */
 	const char	*body;		/* NUL-terminated, bodylen bytes */
 	size_t		 bodylen;
 };
@@ -259,7 +263,11 @@ struct lh_response {
 	enum lh_err	 err;
 	const char	*allow;		/* Allow header with 405, else NULL */
 	int		 retry_after;	/* seconds, 0: none */
-	char		 body[256];	/* JSON */
+	char		 body[256];	/* JSON, unless dynbody is set */
+	char		*dynbody;	/* a larger JSON answer, malloc'd */
+	size_t		 dynlen;
+	char		 sig_header[LH_KID_MAX + LH_SIG_B64_MAX + 32];
+					/* "kid=..., ed25519=..." or "" */
 	char		 event_id[LH_FIELD_MAX + 1];
 	char		 event_type[LH_FIELD_MAX + 1];
 	char		 outcome[LH_OUTCOME_MAX];
@@ -272,6 +280,8 @@ struct lh_ctx {
 	const struct lh_conf *conf;
 	const char	*conf_path;
 	struct db	*db;		/* opened on first need, kept */
+	struct lh_signkey *signkey;	/* the API's signing key; NULL until
+					   it loads */
 };
 
 /* Fill resp for a request that failed before reaching a handler. */
@@ -279,5 +289,95 @@ void		 webhook_fail(struct lh_response *, enum lh_err);
 /* Handle a POST to the Stripe webhook route; the body is already read. */
 void		 webhook_stripe(struct lh_ctx *, const struct lh_request *,
 		    time_t now, struct lh_response *);
+
+/* ---- licenses.c ----------------------------------------------------- */
+
+#define LH_API_BODY_MAX		(16 * 1024)	/* bytes, a license API body */
+
+/*
+ * Handle a POST to a license API route (activate, validate, deactivate);
+ * the body is already read.  Every answer is signed when a key is
+ * loaded.  resp->dynbody, when set, is the caller's to free.
+ */
+void		 licenses_handle(struct lh_ctx *, enum lh_api_op,
+		    const struct lh_request *, time_t now,
+		    struct lh_response *);
+
+/* ---- signkeys.c ----------------------------------------------------- */
+
+/*
+ * The Ed25519 keys that sign license API answers, in [api] keys_dir:
+ * <kid>.pem (private, PKCS#8 PEM, 0600), <kid>.pub.pem (public,
+ * SubjectPublicKeyInfo PEM, 0644), <kid>.retired (marker: the private
+ * file is gone, the public one kept) and "active" (one line: the kid
+ * that signs).  Every function writes a reason to errbuf on failure and
+ * returns LH_ERR_SIGNING (LH_ERR_NOMEM when out of memory,
+ * LH_ERR_INTERNAL for a NULL or empty dir); none prints or logs, and
+ * none puts private key bytes in errbuf.
+ */
+#include <stdio.h>
+
+#define LH_SIGNKEYS_MAX		256	/* keys in one keys_dir */
+#define LH_SIGNKEY_FILE_MAX	4096	/* bytes, one key or "active" file */
+
+/* One key as signkeys_list() reports it. */
+struct signkeys_entry {
+	char		 kid[LH_KID_MAX + 1];
+	int		 active;	/* named by the "active" file */
+	int		 retired;	/* <kid>.retired exists */
+	int		 has_private;	/* <kid>.pem exists */
+	int		 has_public;	/* <kid>.pub.pem exists */
+	time_t		 created;	/* mtime of <kid>.pub.pem, else of
+					   <kid>.pem; 0 if neither */
+};
+
+/* Called for each key; return non-zero to stop.  The entry is borrowed. */
+typedef int	(*signkeys_fn)(void *arg, const struct signkeys_entry *);
+
+/*
+ * Make a new key pair in dir (creating dir, mode 0700, if it is missing)
+ * under a fresh kid ("k" + UTC date + "-" + 4 hex digits), written into
+ * kid.  The key becomes the active one if make_active is set or no key
+ * is active yet; otherwise it is on standby.  Sets the umask to 077
+ * while it runs.
+ */
+enum lh_err	 signkeys_generate(const char *dir, int make_active,
+		    char kid[LH_KID_MAX + 1], char *errbuf, size_t errlen);
+/* signkeys_generate() with make_active: the new key signs from now on. */
+enum lh_err	 signkeys_rotate(const char *dir, char kid[LH_KID_MAX + 1],
+		    char *errbuf, size_t errlen);
+/*
+ * Retire kid: write <kid>.retired, then delete its private key file; the
+ * public key stays for verifying what it signed.  Refuses the active key.
+ */
+enum lh_err	 signkeys_retire(const char *dir, const char *kid,
+		    char *errbuf, size_t errlen);
+/* The active kid into kid, or "" when no key is active yet. */
+enum lh_err	 signkeys_active(const char *dir, char kid[LH_KID_MAX + 1],
+		    char *errbuf, size_t errlen);
+/*
+ * Call fn for each key in dir, oldest first (by created, then kid).  The
+ * active kid is reported even when its files are missing.
+ */
+enum lh_err	 signkeys_list(const char *dir, signkeys_fn fn, void *arg,
+		    char *errbuf, size_t errlen);
+/*
+ * Load the active key pair into *out.  Refuses a private key file that
+ * is not a regular file, is a symbolic link, is not owned by the
+ * effective user, or grants any permission to group or others (as
+ * openssh does), and one whose <kid>.pub.pem does not match it.  The
+ * caller wipes *out with OPENSSL_cleanse() when done with it.
+ */
+enum lh_err	 signkeys_load_active(const char *dir, struct lh_signkey *out,
+		    char *errbuf, size_t errlen);
+/* The raw public key of kid, active, standby or retired. */
+enum lh_err	 signkeys_load_public(const char *dir, const char *kid,
+		    uint8_t pub[32], char *errbuf, size_t errlen);
+/*
+ * Write the public key of kid (NULL: the active key) to out as PEM, the
+ * form the vendor builds into the software that verifies answers.
+ */
+enum lh_err	 signkeys_public_pem(const char *dir, const char *kid,
+		    FILE *out, char *errbuf, size_t errlen);
 
 #endif /* LH_IO_H */

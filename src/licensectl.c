@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 
 #include "lh.h"
 #include "io.h"
@@ -26,13 +27,18 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: licensectl [-c file] [--json] [-n limit] [--at time] command [arg]\n"
+	    "usage: licensectl [-c file] [--json] [-n limit] [--at time] command [arg ...]\n"
 	    "commands:\n"
 	    "  list                       licenses, newest first\n"
 	    "  show KEY|EMAIL|CUSTOMER_ID  licenses matching, in detail\n"
 	    "  events                     webhook events received, newest first\n"
 	    "  tick                       record time-driven changes (grace steps,\n"
 	    "                             downgrades at period end, expiry)\n"
+	    "  keys generate              make a signing key (active if none is)\n"
+	    "  keys list                  signing keys: KID, STATE, CREATED\n"
+	    "  keys rotate                make a signing key and sign with it\n"
+	    "  keys public [KID]          a public key as PEM (default: the active)\n"
+	    "  keys retire KID            delete a standby key's private key\n"
 	    "options:\n"
 	    "  -c file    configuration file (default: $%s, else %s)\n"
 	    "  -j, --json print JSON instead of a table\n"
@@ -355,6 +361,136 @@ tick_run(struct db *db, const struct lh_conf *conf, time_t now, int *changed)
 	return r;
 }
 
+/* What "keys list" prints a key as. */
+static const char *
+keys_state(const struct signkeys_entry *e)
+{
+	if (e->retired)
+		return "retired";
+	if (e->active)
+		return "active";
+	if (!e->has_private || !e->has_public)
+		return "incomplete";
+	return "standby";
+}
+
+static int
+keys_row(void *arg, const struct signkeys_entry *e)
+{
+	struct ctl	*ctl = arg;
+	cJSON		*o;
+	char		 t[32];
+
+	if (ctl->json) {
+		if ((o = cJSON_CreateObject()) == NULL)
+			errx(1, "out of memory");
+		cJSON_AddStringToObject(o, "kid", e->kid);
+		cJSON_AddStringToObject(o, "state", keys_state(e));
+		json_time(o, "created_at", (long long)e->created);
+		cJSON_AddItemToArray(ctl->array, o);
+		ctl->count++;
+		return 0;
+	}
+	if (ctl->count++ == 0)
+		printf("%-16s %-10s %s\n", "KID", "STATE", "CREATED");
+	printf("%-16s %-10s %s\n", e->kid, keys_state(e),
+	    fmt_time((long long)e->created, t, sizeof(t)));
+	return 0;
+}
+
+/*
+ * keys: the response signing keys in [api] keys_dir (signkeys.c).  Runs
+ * without the database, so that keys can be made before the first
+ * webhook creates it.  Each command that changes a key prints one
+ * "KID STATE" line per key whose state it changed.
+ */
+static int
+keys_main(struct ctl *ctl, const char *path, int argc, char *argv[])
+{
+	struct lh_signkey key;
+	const char	*dir, *sub;
+	char		 errbuf[512], kid[LH_KID_MAX + 1];
+	char		 old[LH_KID_MAX + 1], *out;
+	enum lh_err	 r;
+
+	if (argc < 1)
+		usage(2);
+	sub = argv[0];
+	if (!((strcmp(sub, "generate") == 0 && argc == 1) ||
+	    (strcmp(sub, "list") == 0 && argc == 1) ||
+	    (strcmp(sub, "rotate") == 0 && argc == 1) ||
+	    (strcmp(sub, "public") == 0 && argc <= 2) ||
+	    (strcmp(sub, "retire") == 0 && argc == 2)))
+		usage(2);
+	if ((dir = ctl->conf->api.keys_dir) == NULL)
+		errx(1, "keys: no keys_dir in the [api] section of %s", path);
+
+	if (strcmp(sub, "generate") == 0) {
+		if ((r = signkeys_generate(dir, 0, kid, errbuf,
+		    sizeof(errbuf))) != LH_OK ||
+		    (r = signkeys_active(dir, old, errbuf, sizeof(errbuf))) !=
+		    LH_OK)
+			errx(1, "keys generate: %s", errbuf);
+		printf("%s %s\n", kid, strcmp(kid, old) == 0 ? "active" :
+		    "standby");
+	} else if (strcmp(sub, "rotate") == 0) {
+		if ((r = signkeys_active(dir, old, errbuf, sizeof(errbuf))) !=
+		    LH_OK && r != LH_ERR_SIGNING)
+			errx(1, "keys rotate: %s", errbuf);
+		/* A missing directory is made below; nothing was active. */
+		if (r != LH_OK)
+			old[0] = '\0';
+		if (signkeys_rotate(dir, kid, errbuf, sizeof(errbuf)) != LH_OK)
+			errx(1, "keys rotate: %s", errbuf);
+		printf("%s active\n", kid);
+		if (old[0] != '\0')
+			printf("%s standby\n", old);
+	} else if (strcmp(sub, "retire") == 0) {
+		if (signkeys_retire(dir, argv[1], errbuf, sizeof(errbuf)) !=
+		    LH_OK)
+			errx(1, "keys retire: %s", errbuf);
+		printf("%s retired\n", argv[1]);
+	} else if (strcmp(sub, "public") == 0) {
+		if (signkeys_public_pem(dir, argc == 2 ? argv[1] : NULL,
+		    stdout, errbuf, sizeof(errbuf)) != LH_OK)
+			errx(1, "keys public: %s", errbuf);
+	} else {
+		if (ctl->json && (ctl->array = cJSON_CreateArray()) == NULL)
+			errx(1, "out of memory");
+		if (signkeys_list(dir, keys_row, ctl, errbuf,
+		    sizeof(errbuf)) != LH_OK)
+			errx(1, "keys list: %s", errbuf);
+		if (ctl->json) {
+			if ((out = cJSON_Print(ctl->array)) == NULL)
+				errx(1, "out of memory");
+			printf("%s\n", out);
+			cJSON_free(out);
+			cJSON_Delete(ctl->array);
+			ctl->array = NULL;
+		} else if (ctl->count == 0)
+			printf("(none)\n");
+		/*
+		 * Load the active key as licensehook would, so that a key
+		 * it would refuse (permissions, owner, a public file that
+		 * does not match) shows here, before a deployment.
+		 */
+		if (ctl->count > 0) {
+			r = signkeys_load_active(dir, &key, errbuf,
+			    sizeof(errbuf));
+			OPENSSL_cleanse(&key, sizeof(key));
+			if (r != LH_OK) {
+				fflush(stdout);
+				warnx("keys list: the active key cannot sign: "
+				    "%s", errbuf);
+				return 1;
+			}
+		}
+	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "stdout");
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -409,6 +545,12 @@ main(int argc, char *argv[])
 	path = cfgfile_path(opt_conf);
 	if (cfgfile_load(path, &conf, errbuf, sizeof(errbuf)) != LH_OK)
 		errx(1, "%s", errbuf);
+	if (strcmp(cmd, "keys") == 0) {
+		ctl.conf = conf;
+		ch = keys_main(&ctl, path, argc - 1, argv + 1);
+		conf_free(conf);
+		return ch;
+	}
 	if (db_open(conf->database, conf->busy_timeout, 0, &db, errbuf,
 	    sizeof(errbuf)) != LH_OK)
 		errx(1, "database: %s", errbuf);

@@ -13,9 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "lh.h"
 #include "io.h"
 #include "fcgi.h"
+
+/* The license API's signing key, loaded once; restart after a rotation. */
+static struct lh_signkey	 signkey;
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -42,6 +47,18 @@ check(const char *path, const struct lh_conf *conf)
 	int		 rc = 1;
 
 	printf("licensehook: configuration file %s syntax is ok\n", path);
+	if (conf->api.keys_dir != NULL) {
+		struct lh_signkey	 key;
+
+		if (signkeys_load_active(conf->api.keys_dir, &key, errbuf,
+		    sizeof(errbuf)) != LH_OK) {
+			fprintf(stderr, "licensehook: signing key: %s\n",
+			    errbuf);
+			return 1;
+		}
+		printf("licensehook: signing key %s is ok\n", key.kid);
+		OPENSSL_cleanse(&key, sizeof(key));
+	}
 	if (stat(conf->database, &st) == -1 && errno == ENOENT) {
 		snprintf(dir, sizeof(dir), "%s", conf->database);
 		if (access(dirname(dir), W_OK) == -1) {
@@ -119,7 +136,16 @@ main(int argc, char *argv[])
 	    sizeof(errbuf)) != LH_OK)
 		log_line("database %s: %s (answering 503 until it opens)",
 		    conf->database, errbuf);
+	if (conf->api.keys_dir != NULL) {
+		if (signkeys_load_active(conf->api.keys_dir, &signkey, errbuf,
+		    sizeof(errbuf)) == LH_OK)
+			ctx.signkey = &signkey;
+		else
+			log_line("signing key: %s (license API answers 500 "
+			    "until a restart finds one)", errbuf);
+	}
 	rc = fcgi_serve(&ctx);
+	OPENSSL_cleanse(&signkey, sizeof(signkey));
 	if (rc != 0)
 		log_line("cannot set up FastCGI");
 	db_close(ctx.db);

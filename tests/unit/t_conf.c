@@ -25,6 +25,16 @@
 /* A duration that must be refused. */
 #define BADDUR(v) { "expiry_slack " v, LIFE "expiry_slack = " v "\n", 0, \
 	"line 6: lifecycle.expiry_slack: must be a duration from 0 to 366d" }
+/* An [api] section after the minimal file (line 5 is the header). */
+#define API	MIN "[api]\n"
+/* A token_ttl that must be refused. */
+#define BADTTL(v) { "token_ttl " v, API "token_ttl = " v "\n", 0, \
+	"line 6: api.token_ttl: must be a duration from 1s to 366d" }
+/* The default api.allowed_statuses: active, trialing, grace. */
+#define ALLOW_DEFAULT	(LH_ALLOW(LH_LIC_ACTIVE) | \
+	LH_ALLOW(LH_LIC_TRIALING) | LH_ALLOW(LH_LIC_GRACE))
+#define ALLOW_ALL	(ALLOW_DEFAULT | LH_ALLOW(LH_LIC_SUSPENDED) | \
+	LH_ALLOW(LH_LIC_EXPIRED) | LH_ALLOW(LH_LIC_REVOKED))
 
 /*
  * The first example in licensehook.conf(5); test_manpage() checks that
@@ -80,7 +90,14 @@ static const char full[] =
     "free_tier = free\n"
     "on_cancel = free_tier\n"
     "on_refund = revoke\n"
-    "on_dispute_lost = revoke\n";
+    "on_dispute_lost = revoke\n"
+    "\n"
+    "[api]\n"
+    "keys_dir = /etc/licensehook/keys\n"
+    "token_ttl = 14d\n"
+    "allowed_statuses = active, trialing\n"
+    "rate_limit_address = 300\n"
+    "rate_limit_key = 30\n";
 
 struct bad {
 	const char	*name;
@@ -300,6 +317,82 @@ static const struct bad bad[] = {
 	    "line 7: tier.a.rank: duplicate key" },
 	{ "rank in [tiers]", MIN "[tiers]\nrank = 1\n", 0,
 	    "unknown key 'rank' in [tiers]" },
+
+	/* [api] */
+	{ "api twice", API "[api]\n", 0,
+	    "line 6: section [api] appears twice" },
+	{ "api unknown key", API "key_dir = /k\n", 0,
+	    "line 6: unknown key 'key_dir' in [api]" },
+	{ "api key in [lifecycle]", LIFE "keys_dir = /k\n", 0,
+	    "line 6: unknown key 'keys_dir' in [lifecycle]" },
+	{ "keys_dir relative", API "keys_dir = keys\n", 0,
+	    "line 6: api.keys_dir: must be an absolute path" },
+	{ "keys_dir dot-relative", API "keys_dir = ./keys\n", 0,
+	    "line 6: api.keys_dir: must be an absolute path" },
+	{ "keys_dir empty", API "keys_dir =\n", 0,
+	    "line 6: api.keys_dir: must be an absolute path" },
+	{ "keys_dir twice", API "keys_dir = /a\nkeys_dir = /b\n", 0,
+	    "line 7: api.keys_dir: duplicate key" },
+	BADTTL("0"),
+	BADTTL("0s"),
+	BADTTL("0d"),
+	BADTTL("367d"),
+	BADTTL("31622401"),
+	BADTTL("1w"),
+	BADTTL("-1"),
+	BADTTL("7 d"),
+	BADTTL("7D"),
+	{ "token_ttl empty", API "token_ttl =\n", 0,
+	    "line 6: api.token_ttl: must be a duration from 1s to 366d" },
+	{ "token_ttl twice", API "token_ttl = 1d\ntoken_ttl = 2d\n", 0,
+	    "line 7: api.token_ttl: duplicate key" },
+	{ "allowed_statuses empty", API "allowed_statuses =\n", 0,
+	    "line 6: api.allowed_statuses: no statuses" },
+	{ "allowed_statuses empty item", API
+	    "allowed_statuses = active,,grace\n", 0,
+	    "line 6: api.allowed_statuses: empty status in the list" },
+	{ "allowed_statuses trailing comma", API
+	    "allowed_statuses = active,\n", 0,
+	    "api.allowed_statuses: empty status in the list" },
+	{ "allowed_statuses only a comma", API "allowed_statuses = ,\n", 0,
+	    "api.allowed_statuses: empty status in the list" },
+	{ "allowed_statuses unknown", API "allowed_statuses = active, paid\n",
+	    0, "line 6: api.allowed_statuses: unknown status 'paid' (one of "
+	    "active, trialing, grace, suspended, expired, revoked)" },
+	{ "allowed_statuses case", API "allowed_statuses = Active\n", 0,
+	    "api.allowed_statuses: unknown status 'Active'" },
+	{ "allowed_statuses provider word", API
+	    "allowed_statuses = past_due\n", 0,
+	    "api.allowed_statuses: unknown status 'past_due'" },
+	{ "allowed_statuses space-separated", API
+	    "allowed_statuses = active grace\n", 0,
+	    "api.allowed_statuses: unknown status 'active grace'" },
+	{ "allowed_statuses secret", API "allowed_statuses = whsec_" LEAK
+	    "\n", 0, "api.allowed_statuses: unknown status '(not shown)'" },
+	{ "allowed_statuses twice in the list", API
+	    "allowed_statuses = grace, active, grace\n", 0,
+	    "line 6: api.allowed_statuses: status 'grace' listed twice" },
+	{ "allowed_statuses key twice", API "allowed_statuses = active\n"
+	    "allowed_statuses = grace\n", 0,
+	    "line 7: api.allowed_statuses: duplicate key" },
+	{ "rate_limit_address max+1", API "rate_limit_address = 1000001\n", 0,
+	    "line 6: api.rate_limit_address: must be a number from 0 to "
+	    "1000000" },
+	{ "rate_limit_address negative", API "rate_limit_address = -1\n", 0,
+	    "api.rate_limit_address: must be a number from 0 to 1000000" },
+	{ "rate_limit_address empty", API "rate_limit_address =\n", 0,
+	    "api.rate_limit_address: must be a number from 0 to 1000000" },
+	{ "rate_limit_address with unit", API "rate_limit_address = 120/m\n",
+	    0, "api.rate_limit_address: must be a number from 0 to 1000000 "
+	    "(digits only)" },
+	{ "rate_limit_key max+1", API "rate_limit_key = 1000001\n", 0,
+	    "line 6: api.rate_limit_key: must be a number from 0 to 1000000" },
+	{ "rate_limit_key overflow", API
+	    "rate_limit_key = 99999999999999999999999\n", 0,
+	    "api.rate_limit_key: must be a number from 0 to 1000000" },
+	{ "rate_limit_key twice", API "rate_limit_key = 1\n"
+	    "rate_limit_key = 2\n", 0, "line 7: api.rate_limit_key: "
+	    "duplicate key" },
 };
 
 /* Boundaries and variants that must parse, each with what to check. */
@@ -329,6 +422,18 @@ static int	chk_free_fwd(const struct lh_conf *);
 static int	chk_policies(const struct lh_conf *);
 static int	chk_ranks(const struct lh_conf *);
 static int	chk_free_only(const struct lh_conf *);
+static int	chk_keys_dir(const struct lh_conf *);
+static int	chk_keys_dir_slashes(const struct lh_conf *);
+static int	chk_keys_dir_root(const struct lh_conf *);
+static int	chk_ttl_min(const struct lh_conf *);
+static int	chk_ttl_max(const struct lh_conf *);
+static int	chk_ttl_hours(const struct lh_conf *);
+static int	chk_allow_active(const struct lh_conf *);
+static int	chk_allow_all(const struct lh_conf *);
+static int	chk_allow_default(const struct lh_conf *);
+static int	chk_rates_off(const struct lh_conf *);
+static int	chk_rates_max(const struct lh_conf *);
+static int	chk_api_only_rates(const struct lh_conf *);
 
 struct good {
 	const char	*name;
@@ -389,6 +494,30 @@ static const struct good good[] = {
 	    "[tier d]\nrank = 0\n", chk_ranks },
 	{ "free tier without a cancel policy", LIFE "free_tier = a\n"
 	    "[tier a]\n", chk_free_only },
+	{ "keys_dir", API "keys_dir = /etc/licensehook/keys\n",
+	    chk_keys_dir },
+	{ "keys_dir trailing slashes dropped", API
+	    "keys_dir = /etc/licensehook/keys///   # comment\n",
+	    chk_keys_dir_slashes },
+	{ "keys_dir root stays", API "keys_dir = //\n", chk_keys_dir_root },
+	{ "token_ttl 1 (seconds)", API "token_ttl = 1\n", chk_ttl_min },
+	{ "token_ttl 1s", API "token_ttl = 1s\n", chk_ttl_min },
+	{ "token_ttl 366d", API "token_ttl = 366d\n", chk_ttl_max },
+	{ "token_ttl 31622400", API "token_ttl = 31622400\n", chk_ttl_max },
+	{ "token_ttl 36h", API "token_ttl = 36h\n", chk_ttl_hours },
+	{ "allowed_statuses active only", API "allowed_statuses = active\n",
+	    chk_allow_active },
+	{ "allowed_statuses all six, any order and spacing", API
+	    "allowed_statuses = revoked,expired ,\tsuspended,  grace,"
+	    "trialing,active\n", chk_allow_all },
+	{ "allowed_statuses the default, spelled out", API
+	    "allowed_statuses = grace, trialing, active\n", chk_allow_default },
+	{ "rate limits 0 (off)", API "rate_limit_address = 0\n"
+	    "rate_limit_key = 0\n", chk_rates_off },
+	{ "rate limits max", API "rate_limit_address = 1000000\n"
+	    "rate_limit_key = 1000000\n", chk_rates_max },
+	{ "api settings without keys_dir", API "rate_limit_key = 5\n",
+	    chk_api_only_rates },
 };
 
 static int
@@ -569,6 +698,81 @@ chk_free_only(const struct lh_conf *c)
 	    c->life.on_cancel == LH_POL_REVOKE;
 }
 
+static int
+chk_keys_dir(const struct lh_conf *c)
+{
+	return c->api.keys_dir != NULL &&
+	    strcmp(c->api.keys_dir, "/etc/licensehook/keys") == 0;
+}
+
+static int
+chk_keys_dir_slashes(const struct lh_conf *c)
+{
+	return chk_keys_dir(c);
+}
+
+static int
+chk_keys_dir_root(const struct lh_conf *c)
+{
+	return c->api.keys_dir != NULL && strcmp(c->api.keys_dir, "/") == 0;
+}
+
+static int
+chk_ttl_min(const struct lh_conf *c)
+{
+	return c->api.token_ttl == 1;
+}
+
+static int
+chk_ttl_max(const struct lh_conf *c)
+{
+	return c->api.token_ttl == 366 * 86400L;
+}
+
+static int
+chk_ttl_hours(const struct lh_conf *c)
+{
+	return c->api.token_ttl == 36 * 3600L;
+}
+
+static int
+chk_allow_active(const struct lh_conf *c)
+{
+	return c->api.allowed == LH_ALLOW(LH_LIC_ACTIVE);
+}
+
+static int
+chk_allow_all(const struct lh_conf *c)
+{
+	return c->api.allowed == ALLOW_ALL;
+}
+
+static int
+chk_allow_default(const struct lh_conf *c)
+{
+	return c->api.allowed == ALLOW_DEFAULT;
+}
+
+static int
+chk_rates_off(const struct lh_conf *c)
+{
+	return c->api.rate_address == 0 && c->api.rate_key == 0;
+}
+
+static int
+chk_rates_max(const struct lh_conf *c)
+{
+	return c->api.rate_address == 1000000 && c->api.rate_key == 1000000;
+}
+
+static int
+chk_api_only_rates(const struct lh_conf *c)
+{
+	/* The API stays off; the other settings are kept for when it is on. */
+	return c->api.keys_dir == NULL && c->api.rate_key == 5 &&
+	    c->api.rate_address == 120;
+}
+
 static void
 test_bad(void)
 {
@@ -664,6 +868,24 @@ check_full(const struct lh_conf *c, const char *how)
 	is_int(c->life.on_refund, LH_POL_REVOKE, "%s: on_refund", how);
 	is_int(c->life.on_dispute_lost, LH_POL_REVOKE, "%s: on_dispute_lost",
 	    how);
+	is_str(c->api.keys_dir, "/etc/licensehook/keys", "%s: keys_dir", how);
+	is_int(c->api.token_ttl, 14 * 86400, "%s: token_ttl", how);
+	is_int(c->api.allowed, LH_ALLOW(LH_LIC_ACTIVE) |
+	    LH_ALLOW(LH_LIC_TRIALING), "%s: allowed_statuses", how);
+	is_int(c->api.rate_address, 300, "%s: rate_limit_address", how);
+	is_int(c->api.rate_key, 30, "%s: rate_limit_key", how);
+}
+
+/* [api] defaults, as licensehook.conf(5) states them: the API is off. */
+static void
+check_api_defaults(const struct lh_conf *c, const char *how)
+{
+	ok(c->api.keys_dir == NULL, "%s: no keys_dir (API off)", how);
+	is_int(c->api.token_ttl, 7 * 86400, "%s: token_ttl 7d", how);
+	is_int(c->api.allowed, ALLOW_DEFAULT,
+	    "%s: allowed_statuses active, trialing, grace", how);
+	is_int(c->api.rate_address, 120, "%s: rate_limit_address 120", how);
+	is_int(c->api.rate_key, 60, "%s: rate_limit_key 60", how);
 }
 
 /* [lifecycle] defaults, as licensehook.conf(5) states them. */
@@ -743,6 +965,7 @@ test_defaults(void)
 	ok(c->default_tier == NULL, "minimal: no default tier");
 	ok(conf_tier_by_name(c, "basic") == NULL, "minimal: no tier found");
 	check_life_defaults(c, "minimal");
+	check_api_defaults(c, "minimal");
 	conf_free(c);
 
 	/* An empty [lifecycle] section changes nothing. */
@@ -753,6 +976,84 @@ test_defaults(void)
 	if (c != NULL)
 		check_life_defaults(c, "empty lifecycle");
 	conf_free(c);
+
+	/* Nor does an empty [api] section: the API stays off. */
+	c = NULL;
+	r = conf_parse(API, strlen(API), &c, err, sizeof(err));
+	if (!ok(r == LH_OK && c != NULL, "empty api: parses"))
+		printf("#   error \"%s\"\n", err);
+	if (c != NULL)
+		check_api_defaults(c, "empty api");
+	conf_free(c);
+}
+
+/*
+ * Each allowed_statuses word sets the bit of its enum lh_lic_status, the
+ * value license_status_name() gives that word (license.c).
+ */
+static void
+test_statuses(void)
+{
+	static const struct {
+		const char		*name;
+		enum lh_lic_status	 st;
+	} names[] = {
+		{ "active", LH_LIC_ACTIVE },
+		{ "trialing", LH_LIC_TRIALING },
+		{ "grace", LH_LIC_GRACE },
+		{ "suspended", LH_LIC_SUSPENDED },
+		{ "expired", LH_LIC_EXPIRED },
+		{ "revoked", LH_LIC_REVOKED },
+	};
+	struct lh_conf	*c;
+	char		 err[ERRLEN], text[256];
+	size_t		 i;
+	enum lh_err	 r;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(text, sizeof(text), API "allowed_statuses = %s\n",
+		    names[i].name);
+		c = NULL;
+		r = conf_parse(text, strlen(text), &c, err, sizeof(err));
+		if (!ok(r == LH_OK && c != NULL, "allowed_statuses = %s: "
+		    "parses", names[i].name))
+			printf("#   error \"%s\"\n", err);
+		if (c != NULL)
+			is_int(c->api.allowed, LH_ALLOW(names[i].st),
+			    "allowed_statuses = %s: its bit only",
+			    names[i].name);
+		conf_free(c);
+	}
+}
+
+/* A keys_dir of 960 bytes (the limit), then 961. */
+static void
+test_keys_dir_len(void)
+{
+	struct lh_conf	*c;
+	char		 err[ERRLEN], text[2048], dir[1024];
+	size_t		 n, max = LH_PATH_MAX - LH_KID_MAX - 32;
+	enum lh_err	 r;
+
+	for (n = max; n <= max + 1; n++) {
+		memset(dir, 'k', n);
+		dir[0] = '/';
+		dir[n] = '\0';
+		snprintf(text, sizeof(text), API "keys_dir = %s\n", dir);
+		c = NULL;
+		r = conf_parse(text, strlen(text), &c, err, sizeof(err));
+		if (n == max) {
+			ok(r == LH_OK && c != NULL &&
+			    strlen(c->api.keys_dir) == n,
+			    "keys_dir of %zu bytes: accepted", n);
+		} else {
+			ok(r == LH_ERR_CONF && c == NULL,
+			    "keys_dir of %zu bytes: rejected", n);
+			is_str(err, "line 6: api.keys_dir: longer than 960 "
+			    "bytes", "keys_dir of %zu bytes: message", n);
+		}
+		conf_free(c);
+	}
 }
 
 /* Exactly LH_CONF_LINE_MAX bytes, then one more; CR LF is not counted. */
@@ -1028,6 +1329,7 @@ test_sample(void)
 		is_int(c->busy_timeout, LH_BUSY_TIMEOUT_DEFAULT,
 		    "sample: busy_timeout is the default");
 		check_life_defaults(c, "sample");
+		check_api_defaults(c, "sample");
 		ok(c->ntiers >= 2 && c->tiers[0].rank < c->tiers[1].rank,
 		    "sample: basic ranks below pro");
 	}
@@ -1087,6 +1389,8 @@ main(void)
 	test_defaults();
 	test_long();
 	test_secret_len();
+	test_statuses();
+	test_keys_dir_len();
 	test_limits();
 	test_lookup();
 	test_args();

@@ -8,7 +8,8 @@
 # missing (as root only; otherwise it says what is missing and goes on:
 # end-to-end tests skip themselves without nginx and friends), then runs
 # autoreconf -fi, ./configure $CONFIGURE_FLAGS, make -j2 and make -k check
-# (every test runs even after a failure).  It prints a summary per test
+# (every test runs even after a failure), then, if all passed, make
+# distcheck (NO_DISTCHECK=1 skips it).  It prints a summary per test
 # script and ends with one line, counted over TAP test points:
 #
 #   N passed, N failed, N skipped
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libssl-dev
 libsqlite3-dev libcjson-dev libfcgi-dev spawn-fcgi multiwatch nginx-light
-sqlite3 curl openssl mandoc"
+sqlite3 curl openssl mandoc apache2 libapache2-mod-fcgid systemd man-db"
 
 say() {
 	printf '==> %s\n' "$*"
@@ -185,6 +186,33 @@ if [ -n "$bad_logs" ]; then
 		    /^Bail out!/ { print; next }
 		    show && /^#/ { print }' "$l" | head -n 60
 	done
+fi
+
+# ---- make distcheck ------------------------------------------------------------
+
+# The tarball: it must hold everything the build and the tests need, build
+# out of tree (VPATH, sources read-only), pass make check there, install,
+# uninstall and clean up.  One more test point, run only when everything
+# above passed (about a minute on 2 cores); NO_DISTCHECK=1 leaves it out.
+if [ "${NO_DISTCHECK:-0}" = 1 ]; then
+	say "make distcheck: skipped (NO_DISTCHECK=1)"
+	skipped=$((skipped + 1))
+elif [ "$failed" -ne 0 ] || [ "$make_rc" -ne 0 ] || [ "$check_rc" -ne 0 ]; then
+	say "make distcheck: skipped (make check did not pass)"
+	skipped=$((skipped + 1))
+else
+	say "make distcheck (log: distcheck.log)"
+	if make distcheck >distcheck.log 2>&1; then
+		printf '%-8s %s\n' PASS "make distcheck"
+		passed=$((passed + 1))
+	else
+		printf '%-8s %s\n' FAIL "make distcheck"
+		failed=$((failed + 1))
+		say "failures"
+		echo "--- distcheck.log"
+		grep -E '^(FAIL|ERROR|XPASS)|rror|missing|No rule' distcheck.log |
+		    head -n 40
+	fi
 fi
 
 if [ "$failed" -eq 0 ] && { [ "$make_rc" -ne 0 ] || [ "$check_rc" -ne 0 ]; }; then

@@ -484,15 +484,20 @@ db_migrate(struct db *db, char *errbuf, size_t errlen)
 	return r;
 }
 
-enum lh_err
-db_open(const char *path, int busy_timeout, int create, struct db **out,
-    char *errbuf, size_t errlen)
+/*
+ * Open the file; with migrate, also make it WAL and bring its schema up
+ * to date.  A schema newer than ours is refused before anything is
+ * written to the file.
+ */
+static enum lh_err
+db_open_mode(const char *path, int busy_timeout, int create, int migrate,
+    struct db **out, char *errbuf, size_t errlen)
 {
 	enum lh_err	 r = LH_ERR_INTERNAL;
 	struct db	*db = NULL;
 	struct stat	 st;
 	mode_t		 omask;
-	int		 flags, rc;
+	int		 flags, rc, version = 0;
 
 	*out = NULL;
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
@@ -517,6 +522,20 @@ db_open(const char *path, int busy_timeout, int create, struct db **out,
 	}
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, busy_timeout);
+	if ((r = db_user_version(db, &version)) != LH_OK) {
+		snprintf(errbuf, errlen, "%s: %s", path,
+		    sqlite3_errmsg(db->h));
+		goto out;
+	}
+	if (version > LH_SCHEMA_VERSION) {
+		snprintf(errbuf, errlen, "database schema version %d is newer "
+		    "than this licensehook knows (%d): refusing to touch it",
+		    version, LH_SCHEMA_VERSION);
+		r = LH_ERR_DB;
+		goto out;
+	}
+	if (!migrate)
+		goto done;
 	/* Durability first: a 2xx goes out only after a synced COMMIT. */
 	if ((r = db_exec(db, "PRAGMA journal_mode = WAL")) != LH_OK ||
 	    (r = db_exec(db, "PRAGMA synchronous = FULL")) != LH_OK ||
@@ -527,12 +546,28 @@ db_open(const char *path, int busy_timeout, int create, struct db **out,
 	}
 	if ((r = db_migrate(db, errbuf, errlen)) != LH_OK)
 		goto out;
+ done:
 	*out = db;
 	db = NULL;	/* transferred */
 	r = LH_OK;
  out:
 	db_close(db);
 	return r;
+}
+
+enum lh_err
+db_open(const char *path, int busy_timeout, int create, struct db **out,
+    char *errbuf, size_t errlen)
+{
+	return db_open_mode(path, busy_timeout, create, 1, out, errbuf,
+	    errlen);
+}
+
+enum lh_err
+db_inspect(const char *path, int busy_timeout, struct db **out,
+    char *errbuf, size_t errlen)
+{
+	return db_open_mode(path, busy_timeout, 0, 0, out, errbuf, errlen);
 }
 
 void
@@ -556,8 +591,18 @@ db_check(struct db *db, char *errbuf, size_t errlen)
 	int		 version = -1, rc;
 	enum lh_err	 r;
 
-	if ((r = db_user_version(db, &version)) != LH_OK ||
-	    version != LH_SCHEMA_VERSION) {
+	errbuf[0] = '\0';
+	if ((r = db_user_version(db, &version)) == LH_OK &&
+	    version < LH_SCHEMA_VERSION) {
+		/* Not ours to change here: the workers upgrade it when they
+		 * open it, in one transaction. */
+		snprintf(errbuf, errlen, "schema version %d is upgraded to %d "
+		    "(and switched to WAL) when licensehook next opens it",
+		    version, LH_SCHEMA_VERSION);
+		return sqlite3_db_readonly(db->h, "main") != 0 ?
+		    LH_ERR_DB_READONLY : LH_OK;
+	}
+	if (r != LH_OK || version != LH_SCHEMA_VERSION) {
 		snprintf(errbuf, errlen, "schema version %d, want %d", version,
 		    LH_SCHEMA_VERSION);
 		return r != LH_OK ? r : LH_ERR_DB;

@@ -94,6 +94,8 @@ status_text(int status)
 	case 405: return "Method Not Allowed";
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
 	default: return "Unknown";
@@ -153,17 +155,20 @@ fcgi_body(struct fcgi_io *io, struct fcgi_buf *buf, size_t n,
 static void
 fcgi_respond(struct fcgi_io *io, const struct lh_response *resp)
 {
-	char	 head[512];
-	size_t	 blen = strlen(resp->body), n;
-	int	 w;
+	const char	*body = resp->dynbody ? resp->dynbody : resp->body;
+	char		 head[1024];
+	size_t		 blen, n;
+	int		 w;
 
+	blen = resp->dynbody ? resp->dynlen : strlen(resp->body);
 	/* The body goes out with a trailing newline, counted here. */
 	w = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "Content-Length: %zu\r\n",
-	    resp->status, status_text(resp->status), blen + 1);
+	    resp->status, status_text(resp->status),
+	    blen + (resp->sig_header[0] == '\0'));
 	if (w < 0)
 		return;
 	n = (size_t)w;
@@ -173,13 +178,19 @@ fcgi_respond(struct fcgi_io *io, const struct lh_response *resp)
 	if (resp->retry_after > 0 && n < sizeof(head))
 		n += (size_t)snprintf(head + n, sizeof(head) - n,
 		    "Retry-After: %d\r\n", resp->retry_after);
+	if (resp->sig_header[0] != '\0' && n < sizeof(head))
+		n += (size_t)snprintf(head + n, sizeof(head) - n,
+		    "Licensehook-Signature: %s\r\n", resp->sig_header);
 	if (n + 2 >= sizeof(head))
 		return;
 	head[n++] = '\r';
 	head[n++] = '\n';
 	io_write(io, head, n);
-	io_write(io, resp->body, blen);
-	io_write(io, "\n", 1);
+	io_write(io, body, blen);
+	/* The signature covers the body as sent: no newline after a
+	 * signed one. */
+	if (resp->sig_header[0] == '\0')
+		io_write(io, "\n", 1);
 }
 
 static double
@@ -197,17 +208,27 @@ fcgi_log(const struct lh_request *req, const struct lh_response *resp,
     const struct timespec *t0)
 {
 	const char	*m = req->method ? req->method : "-";
+	char		 what[LH_FIELD_MAX * 2 + 64] = "";
+	size_t		 n = 0;
 
+	/* Only the parts this request has: event, type (or API op). */
+	if (resp->event_id[0] != '\0')
+		n += (size_t)snprintf(what + n, sizeof(what) - n, " event=%s",
+		    resp->event_id);
+	if (resp->event_type[0] != '\0' && n < sizeof(what))
+		snprintf(what + n, sizeof(what) - n, " type=%s",
+		    resp->event_type);
 	if (resp->err == LH_OK)
-		log_line("%.16s %s %d event=%s type=%s outcome=%s%s%s ms=%.1f",
-		    m, req->path, resp->status, resp->event_id,
-		    resp->event_type, resp->outcome,
+		log_line("%.16s %s %d%s outcome=%s%s%s%s%s ms=%.1f",
+		    m, req->path, resp->status, what, resp->outcome,
 		    resp->key_masked[0] ? " license=" : "", resp->key_masked,
-		    elapsed_ms(t0));
+		    req->remote_addr && resp->event_id[0] == '\0' ?
+		    " addr=" : "",
+		    req->remote_addr && resp->event_id[0] == '\0' ?
+		    req->remote_addr : "", elapsed_ms(t0));
 	else
-		log_line("%.16s %s %d%s%s error=%s%s%s ms=%.1f",
-		    m, req->path, resp->status,
-		    resp->event_id[0] ? " event=" : "", resp->event_id,
+		log_line("%.16s %s %d%s error=%s%s%s ms=%.1f",
+		    m, req->path, resp->status, what,
 		    lh_err_code(resp->err),
 		    resp->detail[0] ? " detail=" : "", resp->detail,
 		    elapsed_ms(t0));
@@ -221,7 +242,8 @@ fcgi_handle(struct lh_ctx *ctx, struct fcgi_io *io, struct fcgi_buf *buf)
 	struct timespec		 t0;
 	char			 path[LH_PATH_MAX + 1];
 	const char		*allow = NULL;
-	size_t			 n = 0;
+	enum lh_route		 route;
+	size_t			 n = 0, limit;
 	enum lh_err		 r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -234,24 +256,46 @@ fcgi_handle(struct lh_ctx *ctx, struct fcgi_io *io, struct fcgi_buf *buf)
 	req.method = io_getenv(io, "REQUEST_METHOD");
 	req.content_length = io_getenv(io, "CONTENT_LENGTH");
 	req.stripe_signature = io_getenv(io, "HTTP_STRIPE_SIGNATURE");
+	req.content_type = io_getenv(io, "CONTENT_TYPE");
+	req.remote_addr = io_getenv(io, "REMOTE_ADDR");
+	req.country = io_getenv(io, "GEOIP_COUNTRY_CODE");
+	if ((req.origin = io_getenv(io, "HTTP_ORIGIN")) == NULL)
+		req.origin = io_getenv(io, "HTTP_REFERER");
+	/* Bounded before they reach the usage log. */
+	if (req.remote_addr != NULL && strlen(req.remote_addr) > LH_ADDR_MAX)
+		req.remote_addr = NULL;
+	if (req.country != NULL && strlen(req.country) > 8)
+		req.country = NULL;
+	if (req.origin != NULL && strlen(req.origin) > LH_PATH_MAX)
+		req.origin = NULL;
 
-	if (http_route(path, &allow) == LH_ROUTE_NONE)
+	route = http_route(path, &allow);
+	limit = route == LH_ROUTE_STRIPE_WEBHOOK ? ctx->conf->body_max :
+	    (ctx->conf->body_max < LH_API_BODY_MAX ? ctx->conf->body_max :
+	    LH_API_BODY_MAX);
+	if (route == LH_ROUTE_NONE)
 		webhook_fail(&resp, LH_ERR_NOT_FOUND);
 	else if (req.method == NULL || strcmp(req.method, "POST") != 0) {
 		webhook_fail(&resp, LH_ERR_METHOD);
 		resp.allow = allow;
-	} else if ((r = http_content_length(req.content_length,
-	    ctx->conf->body_max, &n)) != LH_OK)
+	} else if ((r = http_content_length(req.content_length, limit, &n))
+	    != LH_OK)
 		/* Over the limit: answer now and read no further. */
 		webhook_fail(&resp, r);
 	else if ((r = fcgi_body(io, buf, n, &req)) != LH_OK)
 		webhook_fail(&resp, r);
-	else
+	else if (route == LH_ROUTE_STRIPE_WEBHOOK)
 		webhook_stripe(ctx, &req, time(NULL), &resp);
+	else
+		licenses_handle(ctx, route == LH_ROUTE_ACTIVATE ?
+		    LH_API_ACTIVATE : route == LH_ROUTE_VALIDATE ?
+		    LH_API_VALIDATE : LH_API_DEACTIVATE, &req, time(NULL),
+		    &resp);
 
 	fcgi_respond(io, &resp);
 	fcgi_log(&req, &resp, &t0);
 	log_set_sink(NULL, NULL);
+	free(resp.dynbody);
 }
 
 int

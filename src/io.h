@@ -108,8 +108,13 @@ typedef int	(*db_event_fn)(void *arg, const struct db_event *);
  */
 enum lh_err	 db_open(const char *path, int busy_timeout, int create,
 		    struct db **out, char *errbuf, size_t errlen);
+/* Open an existing database without changing it: no WAL switch, no
+ * migration (for licensehook -t).  A newer schema is refused. */
+enum lh_err	 db_inspect(const char *path, int busy_timeout,
+		    struct db **out, char *errbuf, size_t errlen);
 void		 db_close(struct db *);
-/* Check schema version, journal mode, writability and integrity. */
+/* Check schema version, journal mode, writability and integrity.  An
+ * older schema passes, with a note in errbuf of what opening it will do. */
 enum lh_err	 db_check(struct db *, char *errbuf, size_t errlen);
 /* The last SQLite error text, for logs. Borrowed. */
 const char	*db_errmsg(struct db *);

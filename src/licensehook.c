@@ -71,15 +71,19 @@ check(const char *path, const struct lh_conf *conf)
 		    "created on the first request\n", conf->database);
 		return 0;
 	}
-	if (db_open(conf->database, conf->busy_timeout, 0, &db, errbuf,
+	if (db_inspect(conf->database, conf->busy_timeout, &db, errbuf,
 	    sizeof(errbuf)) != LH_OK ||
 	    db_check(db, errbuf, sizeof(errbuf)) != LH_OK) {
 		fprintf(stderr, "licensehook: database %s: %s\n",
 		    conf->database, errbuf);
 		goto out;
 	}
-	printf("licensehook: database %s is ok (schema %d, wal)\n",
-	    conf->database, LH_SCHEMA_VERSION);
+	if (errbuf[0] != '\0')
+		printf("licensehook: database %s is ok: %s\n",
+		    conf->database, errbuf);
+	else
+		printf("licensehook: database %s is ok (schema %d, wal)\n",
+		    conf->database, LH_SCHEMA_VERSION);
 	rc = 0;
  out:
 	db_close(db);

@@ -770,3 +770,220 @@ _lh_watchdog() {
 	[ "${LH_KEEP:-0}" = 1 ] || rm -rf "$LH_TMP"
 }
 _lh_watchdog "$$" </dev/null >/dev/null 2>&1 &
+
+# ---- Apache (apache.sh) -------------------------------------------------------
+
+# Apache 2.4 with its own ServerRoot under $LH_TMP/apache, on 127.0.0.1 at
+# a free port, with one of the shipped apache/ snippets included unchanged.
+# Debian's layout: the apache2 binary and its modules in
+# /usr/lib/apache2/modules (LH_APACHE_MODULES overrides).  Run as root,
+# Apache's children (and the programs mod_fcgid and mod_cgi start) become
+# $LH_APACHE_USER; the caller makes the files they need reachable to it.
+LH_APACHE_DIR=$LH_TMP/apache
+LH_APACHE_MODULES=${LH_APACHE_MODULES:-/usr/lib/apache2/modules}
+LH_APACHE_USER=${LH_APACHE_USER:-www-data}
+LH_APACHE_BIN=
+# Extra directives before the snippet's Include (e.g. Define lines).
+LH_APACHE_EXTRA=
+_lh_apache_pid=
+_lh_apache_trap=
+
+# require_apache MODULE...: skip the whole script unless apache2 (or
+# httpd) and the named modules (e.g. proxy_fcgi) are installed.
+require_apache() {
+	LH_APACHE_BIN=$(command -v apache2 2>/dev/null ||
+	    command -v httpd 2>/dev/null) || skip_all "apache2 not installed"
+	for _ra in mpm_event mpm_prefork authz_core alias "$@"; do
+		[ -r "$LH_APACHE_MODULES/mod_$_ra.so" ] ||
+		    skip_all "Apache module mod_$_ra not installed"
+	done
+	if [ "$(id -u)" -eq 0 ]; then
+		id "$LH_APACHE_USER" >/dev/null 2>&1 ||
+		    skip_all "no user $LH_APACHE_USER for Apache's children"
+		require_cmd setpriv
+	fi
+}
+
+# apache_has MODULE: the module is installed.
+apache_has() {
+	[ -r "$LH_APACHE_MODULES/mod_$1.so" ]
+}
+
+# as_apache_user CMD [ARG...]: run CMD as Apache's children would (as
+# $LH_APACHE_USER when root, else as ourselves).
+as_apache_user() {
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid="$LH_APACHE_USER" --regid="$LH_APACHE_USER" \
+		    --init-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+
+_write_apache_conf() {
+	# $1 port, $2 mode, $3 snippet
+	_wa_mods="authz_core alias"
+	case $2 in
+	proxy_fcgi) _wa_mpm=event _wa_mods="$_wa_mods proxy proxy_fcgi" ;;
+	fcgid) _wa_mpm=event _wa_mods="$_wa_mods fcgid" ;;
+	cgi) _wa_mpm=prefork _wa_mods="$_wa_mods env cgi" ;;
+	esac
+	{
+		echo "# written by tests/e2e/lib.sh"
+		echo "ServerRoot \"$LH_APACHE_DIR\""
+		echo "Listen 127.0.0.1:$1"
+		echo "ServerName localhost"
+		echo "PidFile \"$LH_APACHE_DIR/httpd.pid\""
+		echo "DefaultRuntimeDir \"$LH_APACHE_DIR/run\""
+		echo "ErrorLog \"$LH_APACHE_DIR/error.log\""
+		echo "LogLevel info"
+		echo "LogFormat \"%h %t \\\"%r\\\" %>s %b\" short"
+		echo "CustomLog \"$LH_APACHE_DIR/access.log\" short"
+		echo "DocumentRoot \"$LH_APACHE_DIR/htdocs\""
+		if [ "$(id -u)" -eq 0 ]; then
+			echo "User $LH_APACHE_USER"
+			echo "Group $LH_APACHE_USER"
+		fi
+		echo "LoadModule mpm_${_wa_mpm}_module \"$LH_APACHE_MODULES/mod_mpm_$_wa_mpm.so\""
+		if [ "$_wa_mpm" = prefork ]; then
+			echo "StartServers 2"
+			echo "MinSpareServers 1"
+			echo "MaxSpareServers 4"
+		else
+			echo "StartServers 1"
+		fi
+		for _wa_m in $_wa_mods; do
+			echo "LoadModule ${_wa_m}_module \"$LH_APACHE_MODULES/mod_$_wa_m.so\""
+		done
+		if [ "$2" = fcgid ]; then
+			# Created by mod_fcgid for the children's user.
+			echo "FcgidIPCDir \"$LH_APACHE_DIR/fcgid\""
+			echo "FcgidProcessTableFile \"$LH_APACHE_DIR/fcgid_shm\""
+		fi
+		echo "<Directory />"
+		echo "	Require all denied"
+		echo "</Directory>"
+		printf '%s\n' "$LH_APACHE_EXTRA"
+		echo "# The shipped snippet, unchanged."
+		echo "Include \"$3\""
+	} >"$LH_APACHE_DIR/httpd.conf"
+}
+
+# start_apache MODE SNIPPET: Apache with SNIPPET included at server level;
+# MODE (proxy_fcgi, fcgid or cgi) picks the MPM and modules (cgi:
+# prefork and mod_cgi; the others: event).  Sets LH_PORT and LH_BASE, so
+# http, post_raw and post_event go to Apache.
+start_apache() {
+	[ -z "$_lh_apache_pid" ] || stop_apache
+	if [ -z "$_lh_apache_trap" ]; then
+		# Stop Apache before lib.sh's own cleanup, whatever way the
+		# script ends (the cleanup needs the exit status in $?).
+		# shellcheck disable=SC2154
+		trap '_lh_ax=$?; stop_apache; (exit "$_lh_ax"); _lh_cleanup' EXIT
+		_lh_apache_trap=1
+	fi
+	rm -rf "$LH_APACHE_DIR"
+	mkdir -p "$LH_APACHE_DIR/htdocs" "$LH_APACHE_DIR/run" || return 1
+	chmod 0755 "$LH_APACHE_DIR"
+	_sa_try=0
+	while [ "$_sa_try" -lt 30 ]; do
+		_sa_try=$((_sa_try + 1))
+		_sa_port=$(_random_port)
+		_port_in_use "$_sa_port" && continue
+		_write_apache_conf "$_sa_port" "$1" "$2"
+		rm -f "$LH_APACHE_DIR/httpd.pid"
+		: >"$LH_APACHE_DIR/error.log"
+		# -k start binds the port before it detaches, so a busy port
+		# shows here as a failed start.
+		if "$LH_APACHE_BIN" -d "$LH_APACHE_DIR" \
+		    -f "$LH_APACHE_DIR/httpd.conf" -k start \
+		    </dev/null >"$LH_APACHE_DIR/start.out" 2>&1; then
+			wait_until 50 test -s "$LH_APACHE_DIR/httpd.pid" || {
+				diag "apache wrote no pid file:" \
+				    "$(cat "$LH_APACHE_DIR/start.out" \
+				    "$LH_APACHE_DIR/error.log")"
+				return 1
+			}
+			_lh_apache_pid=$(cat "$LH_APACHE_DIR/httpd.pid")
+			_lh_apache_watchdog "$$" "$_lh_apache_pid" \
+			    </dev/null >/dev/null 2>&1 &
+			LH_PORT=$_sa_port
+			LH_BASE=http://127.0.0.1:$LH_PORT
+			wait_until 50 _nginx_answers || {
+				diag "apache does not answer on $LH_BASE:" \
+				    "$(cat "$LH_APACHE_DIR/error.log")"
+				return 1
+			}
+			return 0
+		fi
+		grep -q 'in use' "$LH_APACHE_DIR/start.out" \
+		    "$LH_APACHE_DIR/error.log" 2>/dev/null || break
+	done
+	diag "apache did not start:" "$(cat "$LH_APACHE_DIR/start.out" \
+	    "$LH_APACHE_DIR/error.log" 2>/dev/null)"
+	return 1
+}
+
+# The pids under a process, children first, then theirs (mod_fcgid's
+# process manager and the workers it starts are grandchildren).
+_descendants() {
+	for _de in $(_children "$1"); do
+		echo "$_de"
+		_descendants "$_de"
+	done
+}
+
+# stop_apache: stop the parent, which stops its children; KILL whatever
+# of them is left after 10 s.
+stop_apache() {
+	[ -n "$_lh_apache_pid" ] || return 0
+	_sp_all=$(_descendants "$_lh_apache_pid")
+	_stop_tree "$_lh_apache_pid"
+	for _p in $_sp_all; do
+		wait_until 20 _dead "$_p" || kill -KILL "$_p" 2>/dev/null
+	done
+	rm -f "$LH_APACHE_DIR/httpd.pid"
+	_lh_apache_pid=
+}
+
+# _lh_apache_watchdog SHELL-PID APACHE-PID: like _lh_watchdog, for
+# Apache: once the script's shell is gone, stop that Apache if it still
+# runs.
+_lh_apache_watchdog() {
+	trap - EXIT
+	trap '' INT HUP
+	trap 'exit 0' TERM
+	while ! _dead "$1"; do
+		sleep 1
+	done
+	_alive "$2" && _stop_tree "$2"
+}
+
+# ---- the build (install.sh, systemd.sh) -----------------------------------------
+
+# make_var NAME: the value of a variable in $top_builddir/Makefile, as
+# make expands it (e.g. sbindir, systemdsystemunitdir).
+make_var() {
+	_mv_mk=$LH_TMP/make_var.mk
+	printf 'lh-make-var:\n\t@echo $(%s)\n' "$1" >"$_mv_mk"
+	(cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    ${MAKE:-make} -s -f Makefile -f "$_mv_mk" lh-make-var) 2>/dev/null
+}
+
+# ---- known bugs -------------------------------------------------------------------
+
+# todo_is GOT WANT DESC REASON: "is" for a known bug, a TAP TODO point: a
+# mismatch shows as "not ok ... # TODO REASON" and does not fail the
+# script; a match is an unexpected pass, which automake's TAP driver
+# counts as a failure (XPASS), so that the TODO goes with the fix.
+todo_is() {
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" = "$2" ]; then
+		printf 'ok %d - %s # TODO %s\n' "$_tap_n" "$(_tap_desc "$3")" \
+		    "$(_tap_desc "$4")"
+	else
+		printf 'not ok %d - %s # TODO %s\n' "$_tap_n" \
+		    "$(_tap_desc "$3")" "$(_tap_desc "$4")"
+		diag "got:  '$1'" "want: '$2'"
+	fi
+}

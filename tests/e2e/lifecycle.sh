@@ -7,7 +7,11 @@
 #
 # Every story is one customer with one subscription, built by
 # lifecycle/gen.sh from the fixture shapes, in both Stripe payload
-# generations (old: before API 2025-03-31; new: basil):
+# generations (old: before API 2025-03-31; new: basil).  An old invoice
+# names its payment intent and charge; a basil one names neither, and
+# each invoice.paid is followed by the invoice_payment.paid that ties
+# the invoice to its payment intent (ignored:payment_recorded), which is
+# how a later refund or dispute of that payment finds the license:
 #
 #   cyc     purchase, renewal, upgrade, downgrade (pending until the
 #           period ends), failed payment (each grace step), recovery,
@@ -19,6 +23,9 @@
 #   refund  partial refund (nothing changes), full refund (revoked)
 #   dwon    dispute opened (suspended), won (active again)
 #   dlost   dispute opened (suspended), lost (revoked)
+#   after   full refund (revoked), then a renewal, an upgrade, a dispute
+#           lost and the subscription deleted: each taken with its usual
+#           outcome, the key still revoked as refunded (the earliest)
 #
 # Each story runs once in order, with the state checked after each step,
 # then again with fresh ids reversed, in two seeded random orders and in
@@ -26,7 +33,9 @@
 # order, the final state must be the in-order one, with every answer 200,
 # repeats answered duplicate:true, one license per subscription, no event
 # left deferred, every outcome one that licensehook(8) documents and an
-# audit row, caused by an event, for every change.  Last, a price no tier
+# audit row, caused by an event, for every change.  A revocation is one
+# more fact: a revoked license takes later events with their usual
+# outcomes, and the earliest revocation stands.  Last, a price no tier
 # lists (500 without a [tiers] default, 200 with), and tiers ranked by
 # rank= rather than by their order in the file.
 #
@@ -39,7 +48,7 @@ require_e2e
 require_build "$LH_BIN" "$LH_CTL"
 require_cmd jq awk sed
 
-LC_GEN=$top_srcdir/tests/e2e/lifecycle/gen.sh
+LC_GEN_SH=$top_srcdir/tests/e2e/lifecycle/gen.sh
 LC_DIR=$LH_TMP/lifecycle
 LC_SEEDS=${LC_SEEDS:-"1 29"}
 LC_DUP_SEED=${LC_DUP_SEED:-47}
@@ -122,15 +131,25 @@ diag "nginx on $LH_BASE, workers $(worker_pids | tr '\n' ' '), story clock $NOW"
 
 # ---- stories --------------------------------------------------------------
 
-# Each story_* prints gen.sh story lines without event ids; ids of the
-# run are @T@, replaced per run (lc_run).  Event N gets evt_@T@_N.
+# Each story_* prints gen.sh story lines without event ids, for the
+# generation in LC_GEN; ids of the run are @T@, replaced per run
+# (lc_run).  Event N gets evt_@T@_N.
 lc_ids() {
 	printf 'set cus=cus_@T@ sub=sub_@T@ cs=cs_@T@ dp=dp_@T@'
 	printf ' email=buyer.@T@@example.com name=Buyer\n'
 }
 
+# lc_inpay CREATED X: in the new generation, the invoice_payment.paid
+# that ties invoice in_@T@X to its payment intent pi_@T@X (Stripe sends
+# one for every invoice payment since basil); nothing in the old one.
+lc_inpay() {
+	[ "$LC_GEN" = new ] || return 0
+	echo "invoice_payment.paid created=$1 in=in_@T@$2 pi=pi_@T@$2"
+}
+
 # A purchase: checkout naming TIER, the subscription on PRICE for
-# [T0, END], its first invoice paid (charge ch_@T@a).
+# [T0, END], its first invoice paid (payment intent pi_@T@a, charge
+# ch_@T@a).
 lc_purchase() {
 	lc_ids
 	echo "checkout.session.completed created=$1 plan=$2"
@@ -139,6 +158,7 @@ lc_purchase() {
 	echo "invoice.paid created=$(($1 + 2)) in=in_@T@a price=$3" \
 	    "pstart=$1 pend=$4 pi=pi_@T@a ch=ch_@T@a" \
 	    "reason=subscription_create"
+	lc_inpay $(($1 + 2)) a
 }
 
 # cyc: times of the steps checked below.
@@ -153,6 +173,7 @@ story_cyc() {
 	lc_purchase "$C_T0" basic "$BASIC_M" "$C_P1"
 	echo "invoice.paid created=$((C_P1 + 60)) in=in_@T@b price=$BASIC_M" \
 	    "pstart=$C_P1 pend=$C_P2 pi=pi_@T@b ch=ch_@T@b"
+	lc_inpay $((C_P1 + 60)) b
 	echo "customer.subscription.updated created=$C_UP since=$C_T0" \
 	    "status=active price=$PRO_M pstart=$C_P1 pend=$C_P2 in=in_@T@b"
 	echo "customer.subscription.updated created=$C_DOWN since=$C_T0" \
@@ -163,6 +184,7 @@ story_cyc() {
 	echo "invoice.paid created=$C_PAID in=in_@T@c price=$BASIC_M" \
 	    "pstart=$C_P1 pend=$C_P2 attempt=2 pi=pi_@T@c ch=ch_@T@d" \
 	    "reason=subscription_update"
+	lc_inpay "$C_PAID" c
 	# A snapshot from before the upgrade, delivered last (a retry).
 	echo "customer.subscription.updated created=$((C_UP - 60))" \
 	    "since=$C_T0 status=past_due price=$BASIC_M pstart=$C_P1" \
@@ -242,14 +264,45 @@ story_dlost() {
 	lc_dispute lost
 }
 
+# after: basic monthly, refunded in full, then everything else happens
+# anyway.  The later revocations (dispute lost, deleted) lose to the
+# refund, the earliest, in any order.
+A_T0=$((NOW - 40 * D))
+A_P1=$((NOW - 10 * D))
+A_P2=$((NOW + 20 * D))
+A_REFUND=$((NOW - 30 * D))
+A_UP=$((NOW - 8 * D))
+A_OPEN=$((NOW - 6 * D))
+A_LOST=$((NOW - 2 * D))
+A_END=$((NOW - 1 * D))
+story_after() {
+	lc_purchase "$A_T0" basic "$BASIC_M" "$A_P1"
+	echo "charge.refunded created=$A_REFUND ch=ch_@T@a pi=pi_@T@a" \
+	    "amount=2000 refunded=2000 charged=$((A_T0 + 2)) re=re_@T@a"
+	echo "invoice.paid created=$((A_P1 + 60)) in=in_@T@b price=$BASIC_M" \
+	    "pstart=$A_P1 pend=$A_P2 pi=pi_@T@b ch=ch_@T@b"
+	lc_inpay $((A_P1 + 60)) b
+	echo "customer.subscription.updated created=$A_UP since=$A_T0" \
+	    "status=active price=$PRO_M pstart=$A_P1 pend=$A_P2 in=in_@T@b"
+	echo "charge.dispute.created created=$A_OPEN ch=ch_@T@b pi=pi_@T@b" \
+	    "amount=2000 dstatus=needs_response opened=$A_OPEN"
+	echo "charge.dispute.closed created=$A_LOST ch=ch_@T@b pi=pi_@T@b" \
+	    "amount=2000 dstatus=lost opened=$A_OPEN"
+	echo "customer.subscription.deleted created=$A_END since=$A_T0" \
+	    "status=canceled cancel=false canceled=$A_END ended=$A_END" \
+	    "price=$PRO_M pstart=$A_P1 pend=$A_P2 in=in_@T@b"
+}
+
 # ---- runs -------------------------------------------------------------------
 
 # lc_prepare STORY GEN: the story's events, @T@ ids, one a line, in
-# $LC_DIR/STORY.GEN; sets LC_K to their number.
+# $LC_DIR/STORY.GEN (the story lines in STORY.GEN.story); sets LC_GEN
+# to GEN and LC_K to the number of events.
 lc_prepare() {
+	LC_GEN=$2
 	"story_$1" | awk '/^set / || /^#/ || /^$/ { print; next }
-	    { n++; $1 = $1 " id=evt_@T@_" n; print }' >"$LC_DIR/$1.story"
-	if ! sh "$LC_GEN" "$2" "$LC_DIR/$1.story" >"$LC_DIR/$1.$2" \
+	    { n++; $1 = $1 " id=evt_@T@_" n; print }' >"$LC_DIR/$1.$2.story"
+	if ! sh "$LC_GEN_SH" "$2" "$LC_DIR/$1.$2.story" >"$LC_DIR/$1.$2" \
 	    2>"$LC_DIR/$1.$2.err"; then
 		fail "$1/$2: gen.sh builds the events" \
 		    "$(cat "$LC_DIR/$1.$2.err")"
@@ -260,8 +313,11 @@ lc_prepare() {
 }
 
 # lc_run STORY GEN VARIANT: a run with its own ids: LC_TAG, LC_SUB,
-# LC_CUS, and event N in $LC_DIR/$LC_TAG.N.json.
+# LC_CUS, and event N in $LC_DIR/$LC_TAG.N.json; LC_GEN is GEN and
+# LC_I, the last event lc_next delivered, 0.
 lc_run() {
+	LC_GEN=$2
+	LC_I=0
 	LC_TAG=$1$(printf '%s' "$2" | cut -c1)$3
 	LC_SUB=sub_$LC_TAG
 	LC_CUS=cus_$LC_TAG
@@ -282,6 +338,61 @@ lc_step() {
 lc_outcome() {
 	is "$(sql "SELECT outcome FROM events WHERE id = 'evt_${LC_TAG}_$1';")" \
 	    "$2" "$LC_WHAT: event $1 recorded as $2"
+}
+
+# lc_next DESC [ERE]: lc_step for the event after the last one (LC_I),
+# so that a step's number follows the generation's story.
+lc_next() {
+	LC_I=$((LC_I + 1))
+	lc_step "$LC_I" "$@"
+}
+
+# lc_got WANT: lc_outcome for the last event lc_next delivered.
+lc_got() {
+	lc_outcome "$LC_I" "$1"
+}
+
+# lc_paid DESC X [WANT]: the next event is invoice.paid for in_@T@X
+# (recorded as WANT, if given).  In the new generation the one after it
+# is its invoice_payment.paid: ignored:payment_recorded, with invoice
+# in_@T@X and payment intent pi_@T@X now recorded for the license.
+lc_paid() {
+	lc_next "$1"
+	[ -z "${3:-}" ] || lc_got "$3"
+	[ "$LC_GEN" = new ] || return 0
+	lc_next "its invoice_payment.paid" \
+	    '\{"received":true,"ignored":"payment_recorded"\}'
+	lc_got ignored:payment_recorded
+	is "$(sql "SELECT group_concat(p.ref, ' ') FROM (SELECT p.ref
+		FROM payments p JOIN licenses l ON l.id = p.license_id
+		WHERE p.provider = 'stripe' AND l.subscription_id = '$LC_SUB'
+		AND p.ref IN ('in_$LC_TAG$2', 'pi_$LC_TAG$2')
+		ORDER BY p.ref) p;")" "in_$LC_TAG$2 pi_$LC_TAG$2" \
+	    "$LC_WHAT: invoice_payment.paid: invoice and payment intent recorded for the license"
+}
+
+# lc_inpays STORY: in the new generation, whatever the order, every
+# invoice_payment.paid of the run ends ignored:payment_recorded for the
+# subscription's license (deferred first if it came before its
+# invoice's license), and the license has exactly the payment intents
+# they name.
+lc_inpays() {
+	[ "$LC_GEN" = new ] || return 0
+	is "$(sql "SELECT ifnull(group_concat(id || '=' || outcome, ' '), '')
+	    FROM events WHERE id GLOB 'evt_${LC_TAG}_*'
+	    AND type = 'invoice_payment.paid'
+	    AND (outcome <> 'ignored:payment_recorded'
+	    OR license_id IS NOT (SELECT id FROM licenses
+		WHERE subscription_id = '$LC_SUB'));")" "" \
+	    "$LC_WHAT: every invoice_payment.paid recorded as payment_recorded for the license"
+	is "$(sql "SELECT ifnull(group_concat(ref, ' '), '') FROM (SELECT p.ref
+	    FROM payments p JOIN licenses l ON l.id = p.license_id
+	    WHERE l.subscription_id = '$LC_SUB' AND p.ref GLOB 'pi_*'
+	    ORDER BY p.ref);")" \
+	    "$(sed -n 's/^invoice_payment\.paid .* pi=\([^ ]*\).*/\1/p' \
+	    "$LC_DIR/$1.$LC_GEN.story" | sed "s/@T@/$LC_TAG/g" | sort |
+	    tr '\n' ' ' | sed 's/ $//')" \
+	    "$LC_WHAT: the payment intents recorded for the license are those invoice_payment.paid named"
 }
 
 # The state as licensectl shows it, one shell assignment a line: LC_N
@@ -389,8 +500,9 @@ LC_OUTCOMES="$LC_CHANGED, 'exists',
     'ignored:unhandled_type', 'ignored:livemode_mismatch',
     'ignored:not_a_purchase', 'ignored:not_paid', 'ignored:customer_record',
     'ignored:recorded', 'ignored:no_subscription', 'ignored:unknown_status',
-    'ignored:partial_refund', 'ignored:refund_recorded', 'ignored:unchanged',
-    'ignored:revoked', 'stale:older_snapshot', 'stale:paid_since',
+    'ignored:partial_refund', 'ignored:refund_recorded',
+    'ignored:payment_recorded', 'ignored:unchanged',
+    'stale:older_snapshot', 'stale:paid_since',
     'stale:older_dispute', 'deferred:no_license'"
 
 # lc_outcomes: the run's events whose outcome is not a documented one.
@@ -481,6 +593,7 @@ lc_in_order() {
 	    "$LC_WHAT: every change has an audit row caused by an event"
 	is "$(lc_outcomes)" "" \
 	    "$LC_WHAT: every outcome recorded is one licensehook(8) documents"
+	lc_inpays "$1"
 }
 
 # lc_shuffled STORY GEN: the same story, fresh ids, in other orders.
@@ -511,7 +624,7 @@ lc_shuffled() {
 		is "$LC_BAD" "" \
 		    "$LC_WHAT: every answer 200, duplicate:true exactly on repeats"
 		case $1/$_sh_how in
-		cpe/reversed | cnow/reversed)
+		cpe/reversed | cnow/reversed | after/reversed)
 			like "$LC_FIRST" \
 			    '^200 \{"received":true,"deferred":"[a-z_]+"\}$' \
 			    "$LC_WHAT: deleted before any license: deferred"
@@ -535,6 +648,7 @@ lc_shuffled() {
 		    "$LC_WHAT: every change has an audit row caused by an event"
 		is "$(lc_outcomes)" "" \
 		    "$LC_WHAT: every outcome recorded is one licensehook(8) documents"
+		lc_inpays "$1"
 	done
 }
 
@@ -548,16 +662,16 @@ lc_story() {
 # ---- the checks after each step, in order ---------------------------------
 
 check_cyc() {
-	lc_step 1 "checkout, plan basic"
+	lc_next "checkout, plan basic"
+	lc_got created
 	lc_state $((C_T0 + 60))
 	lc_view "after checkout: active on basic" "active true basic -"
 	is "$LC_N" 1 "$LC_WHAT: after checkout: one license"
 	lc_facts "after checkout: no period yet" \
 	    "^paid=basic pending=null@null sub=active end=null .*revoked=null\$"
-	lc_outcome 1 created
 
-	lc_step 2 "subscription created, basic monthly"
-	lc_step 3 "first invoice paid"
+	lc_next "subscription created, basic monthly"
+	lc_paid "first invoice paid" a
 	lc_state $((C_T0 + 60)) $((C_P1 + D)) $((C_P1 + D + 1))
 	lc_view "after purchase: active through period end + slack" \
 	    "active true basic -" "active true basic -" \
@@ -565,8 +679,7 @@ check_cyc() {
 	lc_facts "after purchase: paid through the first period" \
 	    "^paid=basic pending=null@null sub=active end=$C_P1 expires=$((C_P1 + D)) "
 
-	lc_step 4 "renewal invoice paid"
-	lc_outcome 4 renewed
+	lc_paid "renewal invoice paid" b renewed
 	lc_state "$NOW" $((C_P1 + D + 1)) $((C_P2 + D)) $((C_P2 + D + 1))
 	lc_view "after renewal: the period moved" \
 	    "active true basic -" "active true basic -" \
@@ -574,24 +687,24 @@ check_cyc() {
 	lc_facts "after renewal: paid through the second period" \
 	    "^paid=basic pending=null@null sub=active end=$C_P2 "
 
-	lc_step 5 "subscription updated to pro monthly"
-	lc_outcome 5 upgraded
-	lc_audit_of 5 basic pro active
+	lc_next "subscription updated to pro monthly"
+	lc_got upgraded
+	lc_audit_of "$LC_I" basic pro active
 	lc_state "$NOW"
 	lc_view "after upgrade: pro at once" "active true pro -"
 	lc_facts "after upgrade: paid for pro, nothing pending" \
 	    "^paid=pro pending=null@null sub=active end=$C_P2 "
 
-	lc_step 6 "subscription updated back to basic monthly"
-	lc_outcome 6 downgrade_pending
+	lc_next "subscription updated back to basic monthly"
+	lc_got downgrade_pending
 	lc_state "$NOW" $((C_P2 - 1)) "$C_P2"
 	lc_view "after downgrade: pro until the period end, then basic" \
 	    "active true pro -" "active true pro -" "active true basic -"
 	lc_facts "after downgrade: basic pending from the period end" \
 	    "^paid=pro pending=basic@$C_P2 sub=active end=$C_P2 "
 
-	lc_step 7 "payment failed"
-	lc_outcome 7 grace_started
+	lc_next "payment failed"
+	lc_got grace_started
 	F=$C_FAIL
 	lc_state "$F" $((F + 3 * D - 1)) $((F + 3 * D)) $((F + 7 * D - 1)) \
 	    $((F + 7 * D)) $((F + 14 * D - 1)) $((F + 14 * D))
@@ -610,8 +723,7 @@ check_cyc() {
 		    "$LC_WHAT: grace step names at the boundaries"
 	fi
 
-	lc_step 8 "retry paid"
-	lc_outcome 8 recovered
+	lc_paid "retry paid" c recovered
 	lc_state "$NOW" $((F + 14 * D))
 	lc_view "after recovery: active on pro, also past the old deadline" \
 	    "active true pro -" "active true pro -"
@@ -619,26 +731,37 @@ check_cyc() {
 	    "^paid=pro pending=basic@$C_P2 sub=active end=$C_P2 .* grace=null deadline=null disputed=false revoked=null\$"
 	_cc_facts=$LC_FACTS
 
-	lc_step 9 "older snapshot (past_due, basic) delivered late" \
+	lc_next "older snapshot (past_due, basic) delivered late" \
 	    '\{"received":true,"stale":"[a-z_]+"\}'
-	lc_outcome 9 stale:older_snapshot
+	lc_got stale:older_snapshot
 	lc_state "$NOW"
 	is "$LC_FACTS" "$_cc_facts" "$LC_WHAT: the older snapshot changed nothing"
 }
 
+# lc_bought TIER [AT]: the events of lc_purchase, the checkout's
+# outcome and the state after them, as of AT (default: now).
+lc_bought() {
+	lc_next "checkout, plan $1"
+	lc_got created
+	lc_next "subscription created"
+	lc_paid "first invoice paid" a
+	lc_state "${2:-$NOW}"
+	lc_view "purchase: $1" "active true $1 -"
+}
+
 check_cpe() {
-	lc_step 1 "checkout, plan pro"
-	lc_step 2 "subscription created, pro monthly"
-	lc_step 3 "first invoice paid"
-	lc_step 4 "cancel at period end requested"
+	lc_next "checkout, plan pro"
+	lc_next "subscription created, pro monthly"
+	lc_paid "first invoice paid" a
+	lc_next "cancel at period end requested"
 	lc_state $((E_ASK + 60)) $((E_P + D)) $((E_P + D + 1))
 	lc_view "cancel at period end: valid until period end + slack" \
 	    "active true pro -" "active true pro -" \
 	    "expired false pro expired"
 	lc_facts "cancel at period end: recorded, not revoked" \
 	    "^paid=pro pending=null@null sub=active end=$E_P .*cape=true .*revoked=null\$"
-	lc_step 5 "subscription deleted at period end"
-	lc_outcome 5 canceled
+	lc_next "subscription deleted at period end"
+	lc_got canceled
 	lc_state "$NOW" $((E_ASK + 60))
 	lc_view "deleted: revoked, at any time" \
 	    "revoked false pro canceled" "revoked false pro canceled"
@@ -646,24 +769,18 @@ check_cpe() {
 }
 
 check_cnow() {
-	lc_step 1 "checkout, plan business"
-	lc_step 2 "subscription created, business yearly"
-	lc_step 3 "first invoice paid"
-	lc_state "$NOW"
-	lc_view "purchase: business" "active true business -"
-	lc_step 4 "subscription deleted at once"
-	lc_outcome 4 canceled
+	lc_bought business
+	lc_next "subscription deleted at once"
+	lc_got canceled
 	lc_state "$NOW"
 	lc_view "deleted: revoked" "revoked false business canceled"
 	lc_facts "deleted: revoked canceled" "sub=canceled .*revoked=canceled\$"
 }
 
 check_cfree() {
-	lc_step 1 "checkout, plan business"
-	lc_step 2 "subscription created, business yearly"
-	lc_step 3 "first invoice paid"
-	lc_step 4 "subscription deleted at once"
-	lc_outcome 4 canceled
+	lc_bought business
+	lc_next "subscription deleted at once"
+	lc_got canceled
 	lc_state "$NOW" "$N_P" $((N_P + 10 * D))
 	lc_view "deleted with on_cancel = free_tier: free tier, for good" \
 	    "active true free -" "active true free -" "active true free -"
@@ -672,50 +789,56 @@ check_cfree() {
 }
 
 check_pause() {
-	lc_step 1 "checkout, plan pro"
-	lc_step 2 "subscription created, pro monthly"
-	lc_step 3 "first invoice paid"
-	lc_step 4 "subscription paused"
-	lc_outcome 4 paused
+	lc_bought pro
+	lc_next "subscription paused"
+	lc_got paused
 	lc_state "$NOW"
 	lc_view "paused: suspended" "suspended false pro paused"
 	lc_facts "paused: subscription paused" "sub=paused "
-	lc_step 5 "subscription resumed"
-	lc_outcome 5 resumed
+	lc_next "subscription resumed"
+	lc_got resumed
 	lc_state "$NOW"
 	lc_view "resumed: active" "active true pro -"
 	lc_facts "resumed: subscription active" "sub=active "
 }
 
+# lc_charge_license: the last event (a refund or dispute, which names
+# only its payment) was applied to the subscription's license.
+lc_charge_license() {
+	is "$(sql "SELECT count(*) FROM events e JOIN licenses l
+	    ON l.id = e.license_id WHERE e.id = 'evt_${LC_TAG}_$LC_I'
+	    AND l.subscription_id = '$LC_SUB';")" 1 \
+	    "$LC_WHAT: event $LC_I applied to the subscription's license"
+}
+
 check_refund() {
-	lc_step 1 "checkout, plan basic"
-	lc_step 2 "subscription created, basic yearly"
-	lc_step 3 "first invoice paid"
-	lc_state "$NOW"
+	lc_bought basic
 	_cr_before=$LC_FACTS
-	lc_step 4 "partial refund" '\{"received":true,"ignored":"[a-z_]+"\}'
-	lc_outcome 4 ignored:partial_refund
+	lc_next "partial refund" '\{"received":true,"ignored":"[a-z_]+"\}'
+	lc_got ignored:partial_refund
+	lc_charge_license
 	lc_state "$NOW"
 	lc_view "partial refund: unchanged" "active true basic -"
 	is "$LC_FACTS" "$_cr_before" "$LC_WHAT: partial refund: facts unchanged"
-	lc_step 5 "full refund"
-	lc_outcome 5 refunded
+	lc_next "full refund"
+	lc_got refunded
+	lc_charge_license
 	lc_state "$NOW"
 	lc_view "full refund: revoked" "revoked false basic refunded"
 	lc_facts "full refund: revoked refunded" "revoked=refunded\$"
 }
 
 lc_check_dispute() {
-	lc_step 1 "checkout, plan pro"
-	lc_step 2 "subscription created, pro yearly"
-	lc_step 3 "first invoice paid"
-	lc_step 4 "dispute opened"
-	lc_outcome 4 disputed
+	lc_bought pro
+	lc_next "dispute opened"
+	lc_got disputed
+	lc_charge_license
 	lc_state "$NOW"
 	lc_view "dispute open: suspended" "suspended false pro disputed"
 	lc_facts "dispute open: disputed" "disputed=true revoked=null\$"
-	lc_step 5 "dispute closed, $1"
-	lc_outcome 5 "dispute_$1"
+	lc_next "dispute closed, $1"
+	lc_got "dispute_$1"
+	lc_charge_license
 }
 
 check_dwon() {
@@ -732,10 +855,63 @@ check_dlost() {
 	lc_facts "dispute lost: revoked" "revoked=dispute_lost\$"
 }
 
+check_after() {
+	lc_bought basic $((A_T0 + 60))
+	lc_next "full refund"
+	lc_got refunded
+	lc_charge_license
+	lc_state "$NOW"
+	lc_view "full refund: revoked" "revoked false basic refunded"
+	lc_facts "full refund: revoked refunded" \
+	    "^paid=basic pending=null@null sub=active end=$A_P1 .*revoked=refunded\$"
+
+	lc_paid "renewal invoice paid after the refund" b renewed
+	lc_state "$NOW" $((A_P2 + D + 1))
+	lc_view "renewed while revoked: still revoked, at any time" \
+	    "revoked false basic refunded" "revoked false basic refunded"
+	lc_facts "renewed while revoked: the period moved" \
+	    "^paid=basic pending=null@null sub=active end=$A_P2 .*revoked=refunded\$"
+
+	lc_next "subscription updated to pro monthly after the refund"
+	lc_got upgraded
+	lc_audit_of "$LC_I" basic pro revoked
+	lc_state "$NOW"
+	lc_view "upgraded while revoked: still revoked" \
+	    "revoked false pro refunded"
+	lc_facts "upgraded while revoked: paid for pro" \
+	    "^paid=pro pending=null@null sub=active end=$A_P2 .*revoked=refunded\$"
+
+	lc_next "dispute opened on the renewal's payment"
+	lc_got disputed
+	lc_charge_license
+	lc_state "$NOW"
+	lc_view "disputed while revoked: revoked, not suspended" \
+	    "revoked false pro refunded"
+	lc_facts "disputed while revoked: disputed" \
+	    "disputed=true revoked=refunded\$"
+
+	lc_next "dispute closed, lost"
+	lc_got dispute_lost
+	lc_charge_license
+	lc_state "$NOW"
+	lc_view "dispute lost after the refund: revoked as refunded" \
+	    "revoked false pro refunded"
+	lc_facts "dispute lost after the refund: the earlier revocation stands" \
+	    "disputed=false revoked=refunded\$"
+
+	lc_next "subscription deleted"
+	lc_got canceled
+	lc_state "$NOW"
+	lc_view "deleted after the refund: revoked as refunded" \
+	    "revoked false pro refunded"
+	lc_facts "deleted after the refund: canceled, the refund stands" \
+	    "^paid=pro pending=null@null sub=canceled end=$A_P2 .*disputed=false revoked=refunded\$"
+}
+
 # ---- on_cancel = revoke, no default tier --------------------------------------
 
 for gen in old new; do
-	for story in cyc cpe cnow pause refund dwon dlost; do
+	for story in cyc cpe cnow pause refund dwon dlost after; do
 		lc_story "$story" "$gen"
 	done
 done

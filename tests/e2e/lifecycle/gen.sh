@@ -36,6 +36,12 @@
 #                reason=subscription_create|subscription_cycle|...
 #                pi=pi_... ch=ch_... (old generation only: basil
 #                invoices name neither)
+#   invoice_payment.paid (new generation only: basil ties a payment to
+#                its invoice with it, older versions name the payment on
+#                the invoice)
+#                in=  pi=pi_... (payment.type payment_intent) or, without
+#                pi=, ch=ch_... (payment.type charge)  amount=CENTS
+#                inpay=inpay_... (default inpay_ and the invoice id)
 #   charge.refunded
 #                ch=  pi=  amount=CENTS  refunded=CENTS  re=re_...
 #                charged=UNIX (the charge's own created)
@@ -49,8 +55,9 @@
 # invoice.payment_intent/charge, line.price objects.  "new" is the basil
 # shape: items.data[].current_period_end,
 # invoice.parent.subscription_details.subscription and
-# line.pricing.price_details.price.  Charges and disputes look the same
-# in both.  Every price and plan carries empty metadata, so the tier can
+# line.pricing.price_details.price, and invoice_payment.paid (the
+# InvoicePayment fixture's shape) carries the payment.  Charges and
+# disputes look the same in both.  Every price and plan carries empty metadata, so the tier can
 # only come from the price id.
 
 set -eu
@@ -116,6 +123,7 @@ exec jq -c -n --arg gen "$gen" --argjson steps "$params" \
     --slurpfile sub_new "$fx/customer.subscription.created-new.json" \
     --slurpfile inv_old "$fx/invoice.paid-old.json" \
     --slurpfile inv_new "$fx/invoice.paid-new.json" \
+    --slurpfile inpay "$fx/invoice_payment.paid-pi.json" \
     --slurpfile charge "$fx/charge.refunded.full.json" \
     --slurpfile dispute "$fx/charge.dispute.created.json" '
 
@@ -257,6 +265,29 @@ def invoice($p; $paid):
       .parent.subscription_details = {metadata: {}, subscription: $p.sub}
     end;
 
+# The InvoicePayment tying a payment to its invoice (basil only).
+def invoice_payment($p):
+  if $gen != "new" then
+    error("gen.sh: invoice_payment.paid is basil (new) only")
+  elif ($p.in // null) == null then
+    error("gen.sh: invoice_payment.paid needs in=")
+  else . end
+  | ($p | num("created")) as $t
+  | $inpay[0].data.object
+  | (($p | num("amount")) // .amount_paid) as $amount
+  | .id = ($p.inpay // "inpay_\($p.in)")
+  | .invoice = $p.in
+  | .payment = (if $p.pi then {type: "payment_intent", payment_intent: $p.pi}
+      elif $p.ch then {type: "charge", charge: $p.ch}
+      else error("gen.sh: invoice_payment.paid needs pi= or ch=") end)
+  | .amount_paid = $amount
+  | .amount_requested = $amount
+  | .created = $t
+  | .status = "paid"
+  | .is_default = true
+  | .status_transitions = {canceled_at: null, paid_at: $t}
+  | .livemode = false;
+
 def charge($p):
   ($p | num("amount") // 2000) as $amount
   | ($p | num("refunded") // $amount) as $back
@@ -298,6 +329,7 @@ def object($p):
   elif $p.type == "invoice.paid" or $p.type == "invoice.payment_succeeded"
     then invoice($p; true)
   elif $p.type == "invoice.payment_failed" then invoice($p; false)
+  elif $p.type == "invoice_payment.paid" then invoice_payment($p)
   elif $p.type == "charge.refunded" then charge($p)
   elif $p.type | startswith("charge.dispute.") then dispute($p)
   else error("gen.sh: no template for \($p.type)") end;

@@ -1,0 +1,344 @@
+/*
+ * The license API: activate, validate and deactivate a key from the
+ * vendor's software.  Parsing and decisions are api.c's; this file looks
+ * the key up, counts rate limits, writes seats and the usage log, and
+ * signs every answer with the Ed25519 key from [api] keys_dir.
+ *
+ * Seats change in a durable transaction (synchronous=FULL); validations
+ * only write the usage log and rate counters, in a light one
+ * (synchronous=NORMAL), so that an app launch never waits for a disk
+ * flush.  Both are BEGIN IMMEDIATE, so two activations racing for the
+ * last seat are serialised and exactly one wins.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "lh.h"
+#include "io.h"
+
+#define LH_RATE_WINDOW	60	/* seconds, one rate-limit window */
+
+static const char *const op_names[] = {
+	[LH_API_ACTIVATE] = "activate",
+	[LH_API_VALIDATE] = "validate",
+	[LH_API_DEACTIVATE] = "deactivate",
+};
+
+/* What one request found and did, for the answer and the log. */
+struct lreq {
+	struct db_keyinfo	 ki;
+	struct db_instance	 inst;
+	struct lh_lic_view	 view;
+	struct lh_api_facts	 facts;
+	struct lh_api_verdict	 verdict;
+	char			 key[LH_KEY_MAX];	/* upper-cased */
+	char			 token[LH_TOKEN_MAX];
+	int			 instance_new;
+};
+
+/* A seat id: "ins_" and 24 hex digits from OpenSSL's CSPRNG. */
+static enum lh_err
+licenses_instance_id(char out[LH_INSTANCE_ID_MAX + 1])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	uint8_t			 rnd[12];
+	size_t			 i;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return LH_ERR_KEYGEN;
+	memcpy(out, "ins_", 4);
+	for (i = 0; i < sizeof(rnd); i++) {
+		out[4 + 2 * i] = hex[rnd[i] >> 4];
+		out[5 + 2 * i] = hex[rnd[i] & 0xf];
+	}
+	out[4 + 2 * sizeof(rnd)] = '\0';
+	return LH_OK;
+}
+
+/* Count this request against the client's and the key's limits. */
+static enum lh_err
+licenses_rate(struct lh_ctx *ctx, const struct lh_request *req,
+    const char *key, time_t now, struct lh_response *resp)
+{
+	const struct lh_api	*api = &ctx->conf->api;
+	char			 bucket[LH_KEY_MAX + LH_ADDR_MAX + 8];
+	long long		 win = (long long)now / LH_RATE_WINDOW;
+	enum lh_err		 r;
+	int			 hits, over = 0;
+
+	if (api->rate_address > 0 && req->remote_addr != NULL) {
+		snprintf(bucket, sizeof(bucket), "a:%.*s", LH_ADDR_MAX,
+		    req->remote_addr);
+		if ((r = db_rate_hit(ctx->db, bucket, win, &hits)) != LH_OK)
+			return r;
+		over |= hits > api->rate_address;
+	}
+	if (api->rate_key > 0 && *key != '\0') {
+		snprintf(bucket, sizeof(bucket), "k:%s", key);
+		if ((r = db_rate_hit(ctx->db, bucket, win, &hits)) != LH_OK)
+			return r;
+		over |= hits > api->rate_key;
+	}
+	if (over) {
+		resp->retry_after = LH_RATE_WINDOW -
+		    (int)((long long)now % LH_RATE_WINDOW);
+		return LH_ERR_RATE_LIMITED;
+	}
+	return LH_OK;
+}
+
+/*
+ * Look the key and the instance up.  A key that cannot be one (wrong
+ * shape or alphabet) is not looked up, and answers exactly as an
+ * unknown one does.
+ */
+static enum lh_err
+licenses_lookup(struct lh_ctx *ctx, enum lh_api_op op,
+    const struct lh_api_req *ar, time_t now, struct lreq *lr)
+{
+	const char	*tier;
+	enum lh_err	 r;
+	int		 found = 0;
+
+	lr->facts.view = &lr->view;
+	if (!keygen_valid(&ctx->conf->keyfmt, lr->key))
+		return LH_OK;
+	if ((r = db_license_by_key(ctx->db, lr->key, &lr->ki, &found))
+	    != LH_OK || !found)
+		return r;
+	/* The index found it; the comparison that decides is constant
+	 * time all the same. */
+	if (strlen(lr->ki.lic.key) != strlen(lr->key) ||
+	    CRYPTO_memcmp(lr->ki.lic.key, lr->key, strlen(lr->key)) != 0)
+		return LH_OK;
+	lr->facts.found = 1;
+	license_view(ctx->conf, &lr->ki.lic.facts, now, &lr->view);
+	tier = lr->view.tier;
+	lr->facts.tier = tier != NULL ? conf_tier_by_name(ctx->conf, tier) :
+	    NULL;
+	if ((r = db_instance_count(ctx->db, lr->ki.lic.id,
+	    &lr->facts.instances)) != LH_OK)
+		return r;
+	if (op == LH_API_ACTIVATE && ar->instance_name[0] != '\0')
+		r = db_instance_find(ctx->db, lr->ki.lic.id, NULL,
+		    ar->instance_name, &lr->inst, &lr->facts.instance_found);
+	else if (ar->instance_id[0] != '\0')
+		r = db_instance_find(ctx->db, lr->ki.lic.id, ar->instance_id,
+		    NULL, &lr->inst, &lr->facts.instance_found);
+	return r;
+}
+
+/* Carry out what the verdict allows: take, free or touch a seat. */
+static enum lh_err
+licenses_apply(struct lh_ctx *ctx, enum lh_api_op op,
+    const struct lh_api_req *ar, time_t now, struct lreq *lr)
+{
+	enum lh_err	 r;
+
+	if (!lr->verdict.ok || !lr->facts.found)
+		return LH_OK;
+	switch (op) {
+	case LH_API_ACTIVATE:
+		if (lr->facts.instance_found)
+			return LH_OK;
+		if ((r = licenses_instance_id(lr->inst.id)) != LH_OK)
+			return r;
+		snprintf(lr->inst.name, sizeof(lr->inst.name), "%s",
+		    ar->instance_name);
+		lr->inst.created_at = now;
+		if ((r = db_instance_put(ctx->db, lr->ki.lic.id, lr->inst.id,
+		    lr->inst.name, now)) != LH_OK)
+			return r;
+		lr->facts.instances++;
+		lr->instance_new = 1;
+		return LH_OK;
+	case LH_API_DEACTIVATE:
+		if ((r = db_instance_off(ctx->db, lr->ki.lic.id, lr->inst.id,
+		    now)) != LH_OK)
+			return r;
+		lr->facts.instances--;
+		return LH_OK;
+	case LH_API_VALIDATE:
+		if (lr->facts.instance_found)
+			return db_instance_seen(ctx->db, lr->inst.id, now);
+		return LH_OK;
+	}
+	return LH_ERR_INTERNAL;
+}
+
+/* An offline token for a good key, good until the TTL or the key's own
+ * expiry, whichever comes first. */
+static enum lh_err
+licenses_token(struct lh_ctx *ctx, enum lh_api_op op, time_t now,
+    struct lreq *lr)
+{
+	struct lh_token	 t;
+	const char	*features;
+
+	if (op == LH_API_DEACTIVATE || !lr->verdict.ok || !lr->facts.found)
+		return LH_OK;
+	memset(&t, 0, sizeof(t));
+	snprintf(t.kid, sizeof(t.kid), "%s", ctx->signkey->kid);
+	snprintf(t.license, sizeof(t.license), "%s", lr->ki.lic.key);
+	snprintf(t.tier, sizeof(t.tier), "%s",
+	    lr->view.tier != NULL ? lr->view.tier : "");
+	features = lr->facts.tier != NULL ? lr->facts.tier->features : NULL;
+	snprintf(t.features, sizeof(t.features), "%s",
+	    features != NULL ? features : "");
+	if (lr->facts.instance_found || lr->instance_new)
+		snprintf(t.instance, sizeof(t.instance), "%s", lr->inst.id);
+	t.iat = (long long)now;
+	t.exp = (long long)now + ctx->conf->api.token_ttl;
+	if (lr->view.expires_at != 0 && lr->view.expires_at < t.exp)
+		t.exp = lr->view.expires_at;
+	return token_fmt(ctx->signkey, &t, lr->token, sizeof(lr->token));
+}
+
+static enum lh_err
+licenses_answer(enum lh_api_op op, struct lreq *lr, int want_token,
+    struct lh_response *resp)
+{
+	struct lh_api_answer	 a;
+	int			 seat;
+
+	memset(&a, 0, sizeof(a));
+	a.op = op;
+	a.verdict = &lr->verdict;
+	seat = lr->facts.instance_found || lr->instance_new;
+	if (lr->facts.found) {
+		a.license_id = lr->ki.lic.id;
+		a.key = lr->ki.lic.key;
+		a.status = license_status_name(lr->view.status);
+		a.activation_usage = lr->facts.instances;
+		a.created_at = lr->ki.lic.created_at;
+		a.expires_at = lr->view.expires_at;
+		a.customer_name = lr->ki.name[0] ? lr->ki.name : NULL;
+		a.customer_email = lr->ki.email[0] ? lr->ki.email : NULL;
+		a.tier = lr->view.tier;
+		a.features = lr->facts.tier != NULL ?
+		    lr->facts.tier->features : NULL;
+		a.grace_deadline = lr->view.grace_deadline;
+	}
+	if (seat) {
+		a.instance_id = lr->inst.id;
+		a.instance_name = lr->inst.name;
+		a.instance_created_at = lr->inst.created_at;
+	}
+	if (want_token && lr->token[0] != '\0')
+		a.token = lr->token;
+	resp->status = lr->verdict.http;
+	resp->err = LH_OK;
+	snprintf(resp->outcome, sizeof(resp->outcome), "%s",
+	    api_code_name(lr->verdict.code));
+	return api_fmt(&a, &resp->dynbody, &resp->dynlen);
+}
+
+/* Sign whatever body the answer ended up with. */
+static void
+licenses_sign(struct lh_ctx *ctx, struct lh_response *resp)
+{
+	char		 sig[LH_SIG_B64_MAX];
+	const char	*body = resp->dynbody ? resp->dynbody : resp->body;
+	size_t		 len = resp->dynbody ? resp->dynlen : strlen(resp->body);
+
+	if (ctx->signkey == NULL ||
+	    token_sign_b64(ctx->signkey, body, len, sig) != LH_OK)
+		return;
+	snprintf(resp->sig_header, sizeof(resp->sig_header),
+	    "kid=%s, ed25519=%s", ctx->signkey->kid, sig);
+}
+
+void
+licenses_handle(struct lh_ctx *ctx, enum lh_api_op op,
+    const struct lh_request *req, time_t now, struct lh_response *resp)
+{
+	const struct lh_conf	*conf = ctx->conf;
+	struct lh_api_req	 ar;
+	struct lreq		*lr = NULL;
+	size_t			 i;
+	enum lh_err		 r;
+	int			 in_tx = 0;
+
+	snprintf(resp->event_type, sizeof(resp->event_type), "%s",
+	    op_names[op]);
+	/* Without keys_dir the API is not offered at all. */
+	if (conf->api.keys_dir == NULL) {
+		webhook_fail(resp, LH_ERR_NOT_FOUND);
+		return;
+	}
+	if ((r = api_parse(req->content_type, req->body, req->bodylen, &ar))
+	    != LH_OK)
+		goto out;
+	if ((lr = calloc(1, sizeof(*lr))) == NULL) {
+		r = LH_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; ar.license_key[i] != '\0' && i < sizeof(lr->key) - 1; i++)
+		lr->key[i] = (char)toupper((unsigned char)ar.license_key[i]);
+	lr->key[i] = '\0';
+	keygen_mask(lr->key, resp->key_masked, sizeof(resp->key_masked));
+
+	if (ctx->signkey == NULL) {
+		r = LH_ERR_SIGNING;
+		goto out;
+	}
+	if (ctx->db == NULL && (r = db_open(conf->database,
+	    conf->busy_timeout, 1, &ctx->db, resp->detail,
+	    sizeof(resp->detail))) != LH_OK)
+		goto out;
+	r = op == LH_API_VALIDATE ? db_begin_light(ctx->db) :
+	    db_begin_durable(ctx->db);
+	if (r != LH_OK)
+		goto out;
+	in_tx = 1;
+	if ((r = licenses_rate(ctx, req, lr->key, now, resp)) != LH_OK) {
+		/* Keep the counts: they are what limits the next request. */
+		if (r == LH_ERR_RATE_LIMITED && db_commit(ctx->db) == LH_OK)
+			in_tx = 0;
+		goto out;
+	}
+	if ((r = licenses_lookup(ctx, op, &ar, now, lr)) != LH_OK)
+		goto out;
+	api_decide(conf, op, &ar, &lr->facts, &lr->verdict);
+	if ((r = licenses_apply(ctx, op, &ar, now, lr)) != LH_OK)
+		goto out;
+	if ((r = db_validation_put(ctx->db, now,
+	    lr->facts.found ? lr->ki.lic.id : 0,
+	    lr->facts.instance_found || lr->instance_new ? lr->inst.id : NULL,
+	    (int)op, (int)lr->verdict.code, req->remote_addr, req->country,
+	    req->origin)) != LH_OK)
+		goto out;
+	if ((r = db_commit(ctx->db)) != LH_OK)
+		goto out;
+	in_tx = 0;
+	if (ar.want_token && (r = licenses_token(ctx, op, now, lr)) != LH_OK)
+		goto out;
+	r = licenses_answer(op, lr, ar.want_token, resp);
+ out:
+	if (in_tx)
+		db_rollback(ctx->db);
+	if (r != LH_OK) {
+		free(resp->dynbody);
+		resp->dynbody = NULL;
+		resp->outcome[0] = '\0';
+		if (resp->detail[0] == '\0' && r >= LH_ERR_DB_BUSY &&
+		    r <= LH_ERR_DB)
+			snprintf(resp->detail, sizeof(resp->detail), "%s",
+			    db_errmsg(ctx->db));
+		webhook_fail(resp, r);
+		if (r == LH_ERR_DB_CORRUPT || r == LH_ERR_DB_IO) {
+			db_close(ctx->db);
+			ctx->db = NULL;
+		}
+	}
+	if (lr != NULL) {
+		OPENSSL_cleanse(lr, sizeof(*lr));
+		free(lr);
+	}
+	licenses_sign(ctx, resp);
+}

@@ -7,7 +7,8 @@
 # Installs the Debian packages the build and the tests need when some are
 # missing (as root only; otherwise it says what is missing and goes on:
 # end-to-end tests skip themselves without nginx and friends), then runs
-# autoreconf -fi, ./configure $CONFIGURE_FLAGS, make -j2 and make -k check
+# autoreconf -fi, ./configure $CONFIGURE_FLAGS (default: --enable-asan
+# --enable-ubsan; set it empty for a plain build), make -j2 and make -k check
 # (every test runs even after a failure), then, if all passed, make
 # distcheck (NO_DISTCHECK=1 skips it).  It prints a summary per test
 # script and ends with one line, counted over TAP test points:
@@ -24,7 +25,8 @@ cd "$(dirname "$0")/.." || exit 1
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libssl-dev
 libsqlite3-dev libcjson-dev libfcgi-dev spawn-fcgi multiwatch nginx-light
-sqlite3 curl openssl mandoc apache2 libapache2-mod-fcgid systemd man-db"
+sqlite3 curl openssl mandoc apache2 libapache2-mod-fcgid systemd man-db jq
+strace"
 
 say() {
 	printf '==> %s\n' "$*"
@@ -121,9 +123,12 @@ install_packages || fail_build "could not install the packages"
 
 say "autoreconf -fi"
 autoreconf -fi || fail_build "autoreconf failed"
-say "./configure ${CONFIGURE_FLAGS:-}"
+# The whole suite runs under AddressSanitizer and UBSan by default: a
+# leak, an overflow or undefined behaviour anywhere fails it.
+CONFIGURE_FLAGS=${CONFIGURE_FLAGS-"--enable-asan --enable-ubsan"}
+say "./configure $CONFIGURE_FLAGS"
 # shellcheck disable=SC2086
-./configure ${CONFIGURE_FLAGS:-} || fail_build "configure failed"
+./configure $CONFIGURE_FLAGS || fail_build "configure failed"
 say "make -j2"
 make_rc=0
 make -j2 || make_rc=$?

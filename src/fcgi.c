@@ -292,6 +292,10 @@ fcgi_handle(struct lh_ctx *ctx, struct fcgi_io *io, struct fcgi_buf *buf)
 		    LH_API_VALIDATE : LH_API_DEACTIVATE, &req, time(NULL),
 		    &resp);
 
+	/* The API's own refusals (405, 411, 413...) are signed too. */
+	if (route != LH_ROUTE_NONE && route != LH_ROUTE_STRIPE_WEBHOOK &&
+	    resp.sig_header[0] == '\0')
+		licenses_sign(ctx, &resp);
 	fcgi_respond(io, &resp);
 	fcgi_log(&req, &resp, &t0);
 	log_set_sink(NULL, NULL);

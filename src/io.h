@@ -287,6 +287,7 @@ struct lh_ctx {
 	struct db	*db;		/* opened on first need, kept */
 	struct lh_signkey *signkey;	/* the API's signing key; NULL until
 					   it loads */
+	long long	 rate_pruned;	/* rate window last pruned */
 };
 
 /* Fill resp for a request that failed before reaching a handler. */
@@ -307,6 +308,9 @@ void		 webhook_stripe(struct lh_ctx *, const struct lh_request *,
 void		 licenses_handle(struct lh_ctx *, enum lh_api_op,
 		    const struct lh_request *, time_t now,
 		    struct lh_response *);
+/* Sign the answer's body (any license API answer, errors included) into
+ * resp->sig_header; nothing without a loaded key. */
+void		 licenses_sign(struct lh_ctx *, struct lh_response *);
 
 /* ---- signkeys.c ----------------------------------------------------- */
 

@@ -71,6 +71,13 @@ licenses_rate(struct lh_ctx *ctx, const struct lh_request *req,
 	enum lh_err		 r;
 	int			 hits, over = 0;
 
+	/* Once a minute per worker, drop the windows that are over, so
+	 * the table holds only the current minute's clients. */
+	if (ctx->rate_pruned != win) {
+		if ((r = db_rate_prune(ctx->db, win)) != LH_OK)
+			return r;
+		ctx->rate_pruned = win;
+	}
 	if (api->rate_address > 0 && req->remote_addr != NULL) {
 		snprintf(bucket, sizeof(bucket), "a:%.*s", LH_ADDR_MAX,
 		    req->remote_addr);
@@ -78,7 +85,10 @@ licenses_rate(struct lh_ctx *ctx, const struct lh_request *req,
 			return r;
 		over |= hits > api->rate_address;
 	}
-	if (api->rate_key > 0 && *key != '\0') {
+	/* A refused client or a string that cannot be a key gets no bucket
+	 * of its own: junk must not grow the table. */
+	if (!over && api->rate_key > 0 &&
+	    keygen_valid(&ctx->conf->keyfmt, key)) {
 		snprintf(bucket, sizeof(bucket), "k:%s", key);
 		if ((r = db_rate_hit(ctx->db, bucket, win, &hits)) != LH_OK)
 			return r;
@@ -238,8 +248,7 @@ licenses_answer(enum lh_api_op op, struct lreq *lr, int want_token,
 	return api_fmt(&a, &resp->dynbody, &resp->dynlen);
 }
 
-/* Sign whatever body the answer ended up with. */
-static void
+void
 licenses_sign(struct lh_ctx *ctx, struct lh_response *resp)
 {
 	char		 sig[LH_SIG_B64_MAX];

@@ -16,7 +16,8 @@
 #   limits     activation up to max_activations (1, 3) and one past it;
 #              an unlimited tier (0) takes 20; the same instance_name
 #              twice is one seat; 10 concurrent activations for the last
-#              seat, a few rounds: exactly one wins
+#              seat, a few rounds: exactly one wins; 10 concurrent
+#              activations of one name: one seat
 #   states     validate when active, trialing, in grace, past grace,
 #              paused, deleted, refunded, expired, and around a pending
 #              downgrade (before and after its date, then
@@ -29,8 +30,9 @@
 #              nothing
 #   signatures Licensehook-Signature over the exact body, checked with
 #              openssl pkeyutl and contrib/verify-token.sh; tokens, their
-#              payload and TTL; key rotation
+#              payload, TTL and the cap at the key's expiry; key rotation
 #   usage log  one validations row a request, with the client address
+#              and Origin; no seats
 #   rate       rate_limit_address and rate_limit_key: 429 + Retry-After
 #
 # API_PENDING (default 20) is how many seconds after its story the
@@ -410,17 +412,26 @@ K_DELETED=$(sub_key de)
 story refunded <"$API_DIR/refunded.lines"
 K_REFUNDED=$(sub_key rf)
 
+# Paid through half an hour less than a day ago: with the day of slack
+# the key is good for another half hour, less than token_ttl.
+CAP_EXPIRES=$((NOW + 1800))
+purchase cp "$PRICE_PRO" pro $((NOW - 30 * D)) $((CAP_EXPIRES - D)) \
+    >"$API_DIR/capped.lines"
+story capped <"$API_DIR/capped.lines"
+K_CAPPED=$(sub_key cp)
+
 EXP_END=$((NOW - 10 * D))
 purchase ex "$PRICE_PRO" pro $((NOW - 40 * D)) "$EXP_END" \
     >"$API_DIR/expired.lines"
 story expired <"$API_DIR/expired.lines"
 K_EXPIRED=$(sub_key ex)
 
+_bad=''
 for _k in "$K_DG" "$K_TRIAL" "$K_GRACE" "$K_PASTGRACE" "$K_PAUSED" \
-    "$K_DELETED" "$K_REFUNDED" "$K_EXPIRED"; do
-	printf '%s\n' "$_k" | grep -Eq "$LH_KEY_ERE" ||
-	    fail "every story made a license" "got key '$_k'"
+    "$K_DELETED" "$K_REFUNDED" "$K_CAPPED" "$K_EXPIRED"; do
+	printf '%s\n' "$_k" | grep -Eq "$LH_KEY_ERE" || _bad="$_bad '$_k'"
 done
+is "${_bad:-none}" none "every story made a license with a key"
 
 # ---- the pending downgrade, before its date ------------------------------
 
@@ -516,16 +527,20 @@ is "$(seats "$K_UNL")" 20 "unlimited: 20 rows"
 
 # ---- racing for the last seat ----------------------------------------------
 
-# race ROUND KEY LIMIT: 10 concurrent activations, each a new name, on a
-# key with one seat left.
-race() {
-	_rd=$API_DIR/race$1
+# race_curls DIR KEY NAME...: one activation per NAME, all at once;
+# DIR/N.code and DIR/N.body for the N-th.
+race_curls() {
+	_rd=$1
+	_rk=$2
+	shift 2
 	mkdir -p "$_rd"
-	_pids=
-	for _i in 1 2 3 4 5 6 7 8 9 10; do
+	_pids=''
+	_i=0
+	for _rn in "$@"; do
+		_i=$((_i + 1))
 		curl -sS --noproxy '*' --max-time 30 -H 'Expect:' \
 		    -H 'Content-Type: application/json' \
-		    --data-binary "{\"license_key\":\"$2\",\"instance_name\":\"race$1-$_i\"}" \
+		    --data-binary "{\"license_key\":\"$_rk\",\"instance_name\":\"$_rn\"}" \
 		    -o "$_rd/$_i.body" -w '%{http_code}' \
 		    "$LH_BASE/api/v1/licenses/activate" >"$_rd/$_i.code" 2>&1 &
 		_pids="$_pids $!"
@@ -533,6 +548,15 @@ race() {
 	# Only these: the lib's watchdog is a child of this shell too.
 	# shellcheck disable=SC2086
 	wait $_pids
+}
+
+# race ROUND KEY LIMIT: 10 concurrent activations, each a new name, on a
+# key with one seat left.
+race() {
+	race_curls "$API_DIR/race$1" "$2" "race$1-1" "race$1-2" "race$1-3" \
+	    "race$1-4" "race$1-5" "race$1-6" "race$1-7" "race$1-8" "race$1-9" \
+	    "race$1-10"
+	_rd=$API_DIR/race$1
 	_ok=0
 	_limit=0
 	_other=
@@ -557,6 +581,20 @@ for _round in 2 3 4; do
 	activate "$_k" "pre-$_round-b"
 	race "$_round" "$_k" 3
 done
+
+# The same instance_name ten times at once, on a key with two seats
+# left: one seat, one instance id, ten 200s.
+K_SAME=$(checkout pro)
+activate "$K_SAME" same-pre
+race_curls "$API_DIR/same" "$K_SAME" same same same same same same same \
+    same same same
+_same=$(for _i in 1 2 3 4 5 6 7 8 9 10; do
+	printf '%s %s\n' "$(cat "$API_DIR/same/$_i.code")" \
+	    "$(jq -r '.code + " " + .instance.id' "$API_DIR/same/$_i.body" 2>/dev/null)"
+done | sort | uniq -c | awk '{ $1 = $1; print }')
+like "$_same" '^10 200 valid ins_[0-9a-f]{24}$' \
+    "10 concurrent activations of one instance_name: ten 200s, one instance id"
+is "$(seats "$K_SAME")" 2 "10 concurrent activations of one instance_name: one new row"
 
 # ---- validate in every state -------------------------------------------------
 
@@ -592,6 +630,9 @@ _iso=$(date -u -d "@$((EXP_END + D))" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null ||
     date -u -r "$((EXP_END + D))" +%Y-%m-%dT%H:%M:%SZ)
 is "$(j .license_key.expires_at)" "$_iso" "validate, expired: license_key.expires_at in ISO 8601 UTC"
 
+activate "$K_GRACE" "$(uniq_name)"
+is "$(got) $(j .activated) $(j .entitlement.paid)" "200 grace true true" \
+    "activate a key in grace: 200, code grace, paid"
 activate "$K_PAUSED" "$(uniq_name)"
 is "$(got) $(j .activated)" "400 suspended false" "activate a suspended key: 400 suspended"
 activate "$K_REFUNDED" "$(uniq_name)"
@@ -668,6 +709,7 @@ is "$(got) $(j .deactivated) $(j .license_key.activation_usage) $(j .instance.id
     "200 valid true 0 $S1_ID" "deactivate: 200 deactivated, usage 0, the instance shown"
 signed "200 deactivated"
 activate "$K_SEAT" "$S2"
+S2_ID=$INST
 is "$(got) $(j .license_key.activation_usage)" "200 valid 1" \
     "re-activate elsewhere: the freed seat is taken"
 isnt "$INST" "$S1_ID" "re-activate elsewhere: a new instance id"
@@ -683,6 +725,15 @@ is "$(got)" "400 activation_limit_reached" \
 is "$(sql "SELECT count(*) FROM instances i JOIN licenses l ON l.id = i.license_id
     WHERE l.key = '$K_SEAT';") $(seats "$K_SEAT")" "2 1" \
     "seat: the deactivated row is kept, one active"
+api deactivate "$(jbody license_key="$K_SEAT" instance_id="$S2_ID")"
+activate "$K_SEAT" "$S1"
+is "$(got) $(j .instance.name)" "200 valid $S1" \
+    "the first machine comes back once the seat is free"
+if [ "$INST" != "$S1_ID" ] && [ -n "$INST" ]; then
+	pass "the first machine comes back with a new instance id"
+else
+	fail "the first machine comes back with a new instance id" "$INST"
+fi
 
 # ---- form and JSON ----------------------------------------------------------------
 
@@ -818,6 +869,16 @@ is "$(jq -c 'keys_unsorted' "$API_DIR/token3.json" 2>&1)" \
     "validate without instance_id, token=true: the token has no inst"
 validate "$K_ACT" token=false
 is "$(got) $(j 'has("token")')" "200 valid false" "token=false: no token"
+form validate "license_key=$K_ACT&token=1"
+is "$(got) $(j '.token | split(".") | length')" "200 valid 2" "form token=1: a token"
+api deactivate "$(jbody license_key="$K_ACT" instance_id="$F_INST" token=true)"
+is "$(got) $(j .deactivated) $(j 'has("token")')" "200 valid true false" \
+    "deactivate with token=true: no token"
+validate "$K_CAPPED" token=true
+b64url_dec "$(j '.token // empty' | cut -d. -f1)" >"$API_DIR/token5.json" 2>/dev/null
+is "$(got) $(j .entitlement.expires_at) $(jq -r .exp "$API_DIR/token5.json" 2>&1)" \
+    "200 valid $CAP_EXPIRES $CAP_EXPIRES" \
+    "a key that expires within token_ttl: the token's exp is the key's expiry"
 
 # ---- the usage log ---------------------------------------------------------------
 
@@ -837,6 +898,12 @@ is "$(sql "SELECT count(*) FROM validations WHERE license_id = $U_ID AND op = 1
     "usage log: the validation with instance_id names the instance"
 is "$(count instances "license_id = $U_ID")" "$u_seats" \
     "usage log: validations create no seats"
+http POST /api/v1/licenses/validate -H 'Content-Type: application/json' \
+    -H 'Origin: https://app.example.com' \
+    --data-binary "$(jbody license_key="$K_ACT")"
+is "$(got) $(sql "SELECT origin FROM validations WHERE license_id = $U_ID
+    ORDER BY rowid DESC LIMIT 1;")" "200 valid https://app.example.com" \
+    "usage log: the Origin header is recorded"
 
 # ---- malformed bodies -----------------------------------------------------------
 
@@ -879,6 +946,24 @@ bad "415 unsupported_media_type" "a form in charset latin1"
 http POST /api/v1/licenses/activate -H 'Content-Type:' \
     --data-binary "license_key=$K_MAL&instance_name=m1"
 bad "415 unsupported_media_type" "no Content-Type"
+
+# Field bounds: instance_name 255 bytes, instance_id 64.
+N255=$(awk 'BEGIN { while (n++ < 255) printf "n" }')
+api activate "$(jbody license_key="$K_MAL" instance_name="${N255}n")"
+bad "400 bad_request" "instance_name of 256 bytes"
+api activate "$(jbody license_key="$K_UNL" instance_name="$N255")"
+is "$(got) $(j '.instance.name | length')" "200 valid 255" \
+    "instance_name of 255 bytes: accepted"
+I65=ins_$(awk 'BEGIN { while (n++ < 61) printf "0" }')
+api deactivate "$(jbody license_key="$K_UNL" instance_id="$I65")"
+is "$(got)" "400 bad_request" "instance_id of 65 bytes: 400"
+api activate "{\"license_key\":\"$K_MAL\\u0000x\",\"instance_name\":\"m1\"}"
+bad "400 bad_request" "a NUL escape in license_key"
+printf '\357\273\277{"license_key":"%s","instance_name":"m1"}' "$K_MAL" \
+    >"$API_DIR/bom"
+http POST /api/v1/licenses/activate -H 'Content-Type: application/json' \
+    --data-binary "@$API_DIR/bom"
+bad "400 bad_request" "a byte order mark"
 
 # A body of exactly 16 KiB is read; one byte more is refused.
 # pad_json N: {"license_key":K_MAL,"pad":"xx..."} of exactly N bytes.

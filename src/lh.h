@@ -145,6 +145,22 @@ struct lh_api {
 	int		 rate_key;		/* requests / minute / key (default 60) */
 };
 
+/* [mail]: notices to customers through the system's sendmail. */
+struct lh_mail {
+	char		*from;			/* "Name <addr>"; NULL: mail off */
+	char		*vendor_name;
+	char		*support_email;
+	char		*portal_url;		/* billing / customer portal */
+	char		*sendmail;		/* command line, no shell
+						   (default "/usr/sbin/sendmail -t -i") */
+	char		*templates_dir;		/* NULL: the shipped templates */
+	long		 expiry_notice;		/* s before expiry to warn (7 d) */
+	int		 deliver_after;		/* messages a worker sends after
+						   each answer (3); 0: only
+						   licensectl deliver */
+	int		 timeout;		/* s one sendmail run may take (30) */
+};
+
 struct lh_conf {
 	char		*database;
 	enum lh_mode	 mode;
@@ -161,6 +177,7 @@ struct lh_conf {
 	int		 busy_timeout;			/* milliseconds */
 	struct lh_lifecycle life;
 	struct lh_api	 api;
+	struct lh_mail	 mail;
 };
 
 /*
@@ -571,6 +588,98 @@ enum lh_err	 token_fmt(const struct lh_signkey *, const struct lh_token *,
  */
 enum lh_err	 token_verify(const uint8_t pub[32], const char *token,
 		    time_t now, struct lh_token *out);
+
+/* ---- customer notices (mailfmt.c) ----------------------------------- */
+
+#define LH_MAIL_MAX		(64 * 1024)	/* bytes, one rendered message */
+#define LH_TMPL_MAX		(32 * 1024)	/* bytes, one template file */
+#define LH_SUBJECT_MAX		256		/* bytes, a template's subject */
+#define LH_ADDR_SPEC_MAX	254		/* bytes, an email address (RFC 5321) */
+#define LH_NOTICES_MAX		4		/* notices due at once for a license */
+
+enum lh_notice {
+	LH_NOTICE_KEY = 0,		/* a new license: here is your key */
+	LH_NOTICE_PAYMENT_FAILED,	/* grace started */
+	LH_NOTICE_GRACE_REMINDER,	/* grace_reminder reached */
+	LH_NOTICE_GRACE_FREE_TIER,	/* grace_free reached: on the free tier */
+	LH_NOTICE_SUSPENDED,		/* the key stopped working */
+	LH_NOTICE_REINSTATED,		/* it works again */
+	LH_NOTICE_DOWNGRADED,		/* a downgrade took effect */
+	LH_NOTICE_TRIAL_ENDING,		/* trial_will_end */
+	LH_NOTICE_EXPIRING,		/* expires within expiry_notice, no renewal */
+	LH_NOTICE_REVOKED,		/* canceled, refunded, dispute lost */
+	LH_NOTICE__COUNT
+};
+
+/* "key", "payment_failed", ...: also the template's file name (+ ".txt"). */
+const char	*mailfmt_notice_name(enum lh_notice);
+
+/* A notice that is due, with the fact it is about: the same (notice,
+ * license, anchor) is only ever queued once. */
+struct lh_notice_due {
+	enum lh_notice	 notice;
+	long long	 anchor;	/* grace_since, revoked_at, pending_at,
+					   expires_at, trial_end ... */
+};
+
+/*
+ * The notices a license's state calls for at now: the current grace step,
+ * a suspension, a revocation, a downgrade in force, an expiry within
+ * expiry_notice without renewal (cancel_at_period_end or canceled).
+ * Transitions that only the caller sees (a new key, a reinstatement, a
+ * trial_will_end event) are the caller's to add.  Pure.  Returns how
+ * many were written to out (at most LH_NOTICES_MAX).
+ */
+size_t		 mailfmt_due(const struct lh_conf *, const struct lh_lic_facts *,
+		    const struct lh_lic_view *, time_t now,
+		    struct lh_notice_due out[LH_NOTICES_MAX]);
+
+/* A template: the subject line and the body, with {{placeholders}}. */
+struct lh_tmpl {
+	char		 subject[LH_SUBJECT_MAX + 1];
+	char		*body;		/* owned */
+};
+
+/*
+ * Parse a template file: a first line "Subject: ...", an empty line,
+ * then the body (UTF-8, LF or CRLF).  Unknown placeholders are an error
+ * (LH_ERR_CONF with a reason in errbuf).  Free with mailfmt_tmpl_free().
+ */
+enum lh_err	 mailfmt_tmpl_parse(const char *text, size_t len,
+		    struct lh_tmpl **out, char *errbuf, size_t errlen);
+void		 mailfmt_tmpl_free(struct lh_tmpl *);
+
+/* What placeholders stand for; NULL prints as "". */
+struct lh_mail_vars {
+	const char	*key;		/* {{key}} */
+	const char	*tier;		/* {{tier}} */
+	const char	*name;		/* {{name}}: the customer's name */
+	const char	*email;		/* {{email}} */
+	long long	 expires_at;	/* {{expires}}: a date, or "never" */
+	long long	 grace_deadline; /* {{grace_deadline}} */
+	const char	*vendor;	/* {{vendor}} */
+	const char	*support;	/* {{support}} */
+	const char	*portal_url;	/* {{portal_url}} */
+};
+
+/* 1 if addr is an address we mail to: a plain addr-spec (RFC 5322
+ * §3.4.1) of printable ASCII without spaces, quotes, or CR/LF, at most
+ * LH_ADDR_SPEC_MAX bytes, with one '@' and a dotted domain. */
+int		 mailfmt_addr_valid(const char *addr);
+
+/*
+ * Render a whole message for sendmail -t: From, To, Subject (RFC 2047
+ * encoded-word when not ASCII), Date (RFC 5322, from now), Message-ID
+ * (msgid, which the caller makes unique), MIME-Version, Content-Type
+ * text/plain; charset=UTF-8, Content-Transfer-Encoding 8bit, then the
+ * body.  Nothing from vars reaches a header raw: names are encoded, and
+ * CR, LF and other control bytes are dropped.  to must pass
+ * mailfmt_addr_valid() (else LH_ERR_API_REQUEST).  *out is malloc'd and
+ * NUL-terminated, at most LH_MAIL_MAX bytes.
+ */
+enum lh_err	 mailfmt_render(const struct lh_tmpl *, const struct lh_mail_vars *,
+		    const char *from, const char *to, const char *msgid,
+		    time_t now, char **out, size_t *len);
 
 /* ---- keys (keygen.c) ----------------------------------------------- */
 

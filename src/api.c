@@ -1006,6 +1006,11 @@ fmt_entitlement(cJSON *root, const struct lh_api_answer *a)
 	    (r = add_unix(o, "expires_at", a->expires_at)) != LH_OK ||
 	    (r = add_unix(o, "grace_deadline", a->grace_deadline)) != LH_OK)
 		return r;
+	/* When the answer was made: a signed answer replayed later shows
+	 * its age. */
+	if (a->checked_at != 0 &&
+	    (r = add_unix(o, "checked_at", a->checked_at)) != LH_OK)
+		return r;
 	return LH_OK;
 }
 
@@ -1027,7 +1032,8 @@ fmt_entitlement(cJSON *root, const struct lh_api_answer *a)
  *   "features":     [ strings ]
  *   "entitlement":  { "valid": code is valid or grace, "paid":
  *                   verdict->paid, "status", "expires_at",
- *                   "grace_deadline" (Unix seconds or null) }
+ *                   "grace_deadline" (Unix seconds or null),
+ *                   "checked_at" (Unix seconds, when not 0) }
  *   "token":        only when answer->token is not NULL
  *
  * Any absent string and any time of 0 prints null.

@@ -529,6 +529,7 @@ struct lh_api_answer {
 	const char	*tier;
 	const char	*features;	/* comma-separated, printed as an array */
 	long long	 grace_deadline;
+	long long	 checked_at;	/* when the answer was made; 0: left out */
 	const char	*token;		/* NULL: none asked for */
 };
 

@@ -211,7 +211,7 @@ licenses_token(struct lh_ctx *ctx, enum lh_api_op op, time_t now,
 
 static enum lh_err
 licenses_answer(enum lh_api_op op, struct lreq *lr, int want_token,
-    struct lh_response *resp)
+    time_t now, struct lh_response *resp)
 {
 	struct lh_api_answer	 a;
 	int			 seat;
@@ -241,6 +241,7 @@ licenses_answer(enum lh_api_op op, struct lreq *lr, int want_token,
 	}
 	if (want_token && lr->token[0] != '\0')
 		a.token = lr->token;
+	a.checked_at = (long long)now;
 	resp->status = lr->verdict.http;
 	resp->err = LH_OK;
 	snprintf(resp->outcome, sizeof(resp->outcome), "%s",
@@ -327,7 +328,7 @@ licenses_handle(struct lh_ctx *ctx, enum lh_api_op op,
 	in_tx = 0;
 	if (ar.want_token && (r = licenses_token(ctx, op, now, lr)) != LH_OK)
 		goto out;
-	r = licenses_answer(op, lr, ar.want_token, resp);
+	r = licenses_answer(op, lr, ar.want_token, now, resp);
  out:
 	if (in_tx)
 		db_rollback(ctx->db);

@@ -457,7 +457,7 @@ get_const(const cJSON *obj, const char *key, const char *want)
 }
 
 /*
- * A whole number in 0..2^53: Stripe's timestamps, amounts and counts.
+ * A whole number in 0..2^53-1: Stripe's timestamps, amounts and counts.
  * cJSON keeps only the double, so 1.0 passes as 1; 1.5, negative numbers
  * and 1e300 do not.  The range check comes first: converting an
  * out-of-range double to an integer is undefined (C11 6.3.1.4).
@@ -471,7 +471,9 @@ int_value(const cJSON *item, long long *out)
 	if (!cJSON_IsNumber(item))
 		return LH_ERR_EVENT_FIELD;
 	d = item->valuedouble;
-	if (!(d >= 0.0 && d <= EVENT_INT_MAX))
+	/* Strictly below: 2^53 + 1 reads as 2^53, so 2^53 itself cannot
+	 * be told from a number that was rounded to it. */
+	if (!(d >= 0.0 && d < EVENT_INT_MAX))
 		return LH_ERR_EVENT_FIELD;
 	if ((double)(long long)d != d)
 		return LH_ERR_EVENT_FIELD;

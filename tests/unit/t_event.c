@@ -170,9 +170,12 @@ static const struct tcase cases[] = {
 	/* created */
 	{ "created 0", LIT(TOP(T_ID "," T_TYPE ",\"created\":0," T_LIVE)),
 	    LH_OK, "created", "0" },
+	{ "created 2^53 - 1", LIT(TOP(T_ID "," T_TYPE
+	    ",\"created\":9007199254740991," T_LIVE)), LH_OK,
+	    "created", "9007199254740991" },
 	{ "created 2^53", LIT(TOP(T_ID "," T_TYPE
-	    ",\"created\":9007199254740992," T_LIVE)), LH_OK,
-	    "created", "9007199254740992" },
+	    ",\"created\":9007199254740992," T_LIVE)), LH_ERR_EVENT_FIELD,
+	    NULL, NULL },
 	{ "created 2^53 + 2", LIT(TOP(T_ID "," T_TYPE
 	    ",\"created\":9007199254740994," T_LIVE)), LH_ERR_EVENT_FIELD,
 	    NULL, NULL },
@@ -764,9 +767,9 @@ static const struct tcase cases[] = {
 	    LH_OK, "period_end", "1800000000" },
 	{ "item current_period_end null",
 	    LIT(SUB(ITEMS(IEND("null")))), LH_OK, "period_end", "0" },
-	{ "item current_period_end 2^53",
-	    LIT(SUB(ITEMS(IEND("9007199254740992")))), LH_OK, "period_end",
-	    "9007199254740992" },
+	{ "item current_period_end 2^53 - 1",
+	    LIT(SUB(ITEMS(IEND("9007199254740991")))), LH_OK, "period_end",
+	    "9007199254740991" },
 	{ "item current_period_end 2^53 + 2",
 	    LIT(SUB(ITEMS(IEND("9007199254740994")))), LH_ERR_EVENT_FIELD,
 	    NULL, NULL },
@@ -1132,8 +1135,8 @@ static const struct tcase cases[] = {
 	    LIT(CH(",\"payment_intent\":[]")), LH_ERR_EVENT_FIELD, NULL, NULL },
 	{ "amount", LIT(CH(",\"amount\":1500")), LH_OK, "amount", "1500" },
 	{ "amount 0", LIT(CH(",\"amount\":0")), LH_OK, "amount", "0" },
-	{ "amount 2^53", LIT(CH(",\"amount\":9007199254740992")), LH_OK,
-	    "amount", "9007199254740992" },
+	{ "amount 2^53 - 1", LIT(CH(",\"amount\":9007199254740991")), LH_OK,
+	    "amount", "9007199254740991" },
 	{ "amount 2^53 + 2", LIT(CH(",\"amount\":9007199254740994")),
 	    LH_ERR_EVENT_FIELD, NULL, NULL },
 	{ "amount -1", LIT(CH(",\"amount\":-1")), LH_ERR_EVENT_FIELD,

@@ -2,8 +2,9 @@
  * licensehook: configuration text to struct lh_conf.
  *
  * Pure: cfgfile.c reads the file and hands the bytes in, so this file
- * needs libc only and a fuzz target can feed it anything.  The format is
- * described in licensehook.conf(5); keep the two in step.
+ * needs libc and the core's mailfmt_addr_valid() only, and a fuzz target
+ * can feed it anything.  The format is described in licensehook.conf(5);
+ * keep the two in step.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -31,6 +32,17 @@
  * and the longest file suffix signkeys.c appends.
  */
 #define CONF_KEYS_DIR_MAX	(LH_PATH_MAX - LH_KID_MAX - 32)
+/* bytes, mail.templates_dir: room for "/" and the longest notice file. */
+#define CONF_TEMPLATES_DIR_MAX	(LH_PATH_MAX - 64)
+#define CONF_MAIL_TEXT_MAX	256	/* bytes, mail.from, vendor_name */
+#define CONF_MAIL_URL_MAX	LH_PATH_MAX /* bytes, mail.portal_url */
+#define CONF_SENDMAIL_MAX	LH_PATH_MAX /* bytes, mail.sendmail */
+#define CONF_SENDMAIL_ARGS_MAX	16	/* words in mail.sendmail */
+#define CONF_DELIVER_AFTER_MAX	100	/* messages, mail.deliver_after */
+#define CONF_MAIL_TIMEOUT_MAX	600	/* seconds, mail.timeout */
+/* sendmail(8)'s own interface: recipients from the headers (-t), and a
+ * line with a single dot does not end the message (-i). */
+#define CONF_SENDMAIL_DEFAULT	"/usr/sbin/sendmail -t -i"
 
 #define nitems(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -42,6 +54,7 @@ enum conf_sect {
 	SECT_TIERS,
 	SECT_LIFECYCLE,
 	SECT_API,
+	SECT_MAIL,
 	SECT_TIER,		/* the only repeated section: keep it last */
 	SECT__COUNT
 };
@@ -83,6 +96,15 @@ static enum lh_err	 set_token_ttl(struct conf_state *, char *);
 static enum lh_err	 set_allowed(struct conf_state *, char *);
 static enum lh_err	 set_rate_address(struct conf_state *, char *);
 static enum lh_err	 set_rate_key(struct conf_state *, char *);
+static enum lh_err	 set_mail_from(struct conf_state *, char *);
+static enum lh_err	 set_vendor_name(struct conf_state *, char *);
+static enum lh_err	 set_support_email(struct conf_state *, char *);
+static enum lh_err	 set_portal_url(struct conf_state *, char *);
+static enum lh_err	 set_sendmail(struct conf_state *, char *);
+static enum lh_err	 set_templates_dir(struct conf_state *, char *);
+static enum lh_err	 set_expiry_notice(struct conf_state *, char *);
+static enum lh_err	 set_deliver_after(struct conf_state *, char *);
+static enum lh_err	 set_mail_timeout(struct conf_state *, char *);
 
 static const struct conf_key conf_keys[] = {
 	{ SECT_LICENSEHOOK,	"database",		0, set_database },
@@ -111,6 +133,15 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_API,		"allowed_statuses",	0, set_allowed },
 	{ SECT_API,		"rate_limit_address",	0, set_rate_address },
 	{ SECT_API,		"rate_limit_key",	0, set_rate_key },
+	{ SECT_MAIL,		"from",			0, set_mail_from },
+	{ SECT_MAIL,		"vendor_name",		0, set_vendor_name },
+	{ SECT_MAIL,		"support_email",	0, set_support_email },
+	{ SECT_MAIL,		"portal_url",		0, set_portal_url },
+	{ SECT_MAIL,		"sendmail",		0, set_sendmail },
+	{ SECT_MAIL,		"templates_dir",	0, set_templates_dir },
+	{ SECT_MAIL,		"expiry_notice",	0, set_expiry_notice },
+	{ SECT_MAIL,		"deliver_after",	0, set_deliver_after },
+	{ SECT_MAIL,		"timeout",		0, set_mail_timeout },
 	{ SECT_TIER,		"prices",		0, set_prices },
 	{ SECT_TIER,		"max_activations",	0, set_max_act },
 	{ SECT_TIER,		"features",		0, set_features },
@@ -119,7 +150,7 @@ static const struct conf_key conf_keys[] = {
 
 static const char *const conf_sect_names[SECT__COUNT] = {
 	NULL, "licensehook", "stripe", "keys", "tiers", "lifecycle", "api",
-	"tier"
+	"mail", "tier"
 };
 
 /*
@@ -816,6 +847,212 @@ set_rate_key(struct conf_state *st, char *val)
 	return LH_OK;
 }
 
+/* Text kept for a message: at most CONF_MAIL_TEXT_MAX bytes, not empty. */
+static enum lh_err
+conf_mail_text(struct conf_state *st, const char *val, char **dst)
+{
+	if (*val == '\0')
+		return conf_err(st, "empty (leave the key out instead)");
+	if (strlen(val) > CONF_MAIL_TEXT_MAX)
+		return conf_err(st, "longer than %d bytes", CONF_MAIL_TEXT_MAX);
+	if ((*dst = strdup(val)) == NULL)
+		return conf_nomem(st);
+	return LH_OK;
+}
+
+/*
+ * A display name that can stand in a From header as it is (RFC 5322
+ * section 3.2.5, phrase): words of atext, blanks and dots (obs-phrase),
+ * or one quoted-string without quotes or backslashes inside.  Printable
+ * ASCII only: mailfmt_render() writes the operator's From unencoded.
+ */
+static int
+conf_phrase_ok(const char *s, size_t n)
+{
+	size_t		 i;
+
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		for (i = 1; i + 1 < n; i++)
+			if (s[i] < ' ' || s[i] > '~' || s[i] == '"' ||
+			    s[i] == '\\')
+				return 0;
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] != '\0' && strchr("!#$%&'*+-/=?^_`{|}~. \t",
+		    s[i]) != NULL)))
+			return 0;
+	return 1;
+}
+
+/*
+ * "Display Name <addr@example.com>" or a bare "addr@example.com".  The
+ * address must be one mailfmt_addr_valid() accepts, since it becomes the
+ * From header and the domain of every Message-ID.  conf_line() already
+ * refused CR, LF and other control bytes.
+ */
+static enum lh_err
+set_mail_from(struct conf_state *st, char *val)
+{
+	char		*lt, addr[LH_ADDR_SPEC_MAX + 1];
+	size_t		 n, i;
+
+	n = strlen(val);
+	if (n == 0)
+		return conf_err(st, "empty (leave the key out to turn mail "
+		    "off)");
+	if (n > CONF_MAIL_TEXT_MAX)
+		return conf_err(st, "longer than %d bytes", CONF_MAIL_TEXT_MAX);
+	/* The last '<': a quoted name may hold one. */
+	if ((lt = strrchr(val, '<')) != NULL) {
+		if (val[n - 1] != '>')
+			return conf_err(st, "must be an address, or a name "
+			    "and <address>");
+		for (i = (size_t)(lt - val); i > 0 && conf_isws(val[i - 1]);
+		    i--)
+			continue;
+		if (!conf_phrase_ok(val, i))
+			return conf_err(st, "the name before <address> must "
+			    "be ASCII letters, digits, blanks and "
+			    "!#$%%&'*+-/=?^_`{|}~. or be in double quotes");
+		n = (size_t)(val + n - 1 - (lt + 1));
+		if (n > LH_ADDR_SPEC_MAX || memchr(lt + 1, '>', n) != NULL)
+			return conf_err(st, "must be an address, or a name "
+			    "and <address>");
+		memcpy(addr, lt + 1, n);
+		addr[n] = '\0';
+	} else {
+		if (n > LH_ADDR_SPEC_MAX || strchr(val, '>') != NULL)
+			return conf_err(st, "must be an address, or a name "
+			    "and <address>");
+		memcpy(addr, val, n + 1);
+	}
+	if (!mailfmt_addr_valid(addr))
+		return conf_err(st, "'%s' is not an address licensehook "
+		    "mails from (user@example.com)",
+		    conf_echo(addr, CONF_ECHO_MAX));
+	if ((st->conf->mail.from = strdup(val)) == NULL)
+		return conf_nomem(st);
+	return LH_OK;
+}
+
+static enum lh_err
+set_vendor_name(struct conf_state *st, char *val)
+{
+	return conf_mail_text(st, val, &st->conf->mail.vendor_name);
+}
+
+static enum lh_err
+set_support_email(struct conf_state *st, char *val)
+{
+	if (!mailfmt_addr_valid(val))
+		return conf_err(st, "not an email address (user@example.com)");
+	if ((st->conf->mail.support_email = strdup(val)) == NULL)
+		return conf_nomem(st);
+	return LH_OK;
+}
+
+/* A link customers are sent: http(s), printable ASCII, no spaces. */
+static enum lh_err
+set_portal_url(struct conf_state *st, char *val)
+{
+	size_t		 i, n;
+
+	n = strlen(val);
+	if (strncmp(val, "https://", 8) != 0 && strncmp(val, "http://", 7) != 0)
+		return conf_err(st, "must start with https:// or http://");
+	if (n > CONF_MAIL_URL_MAX)
+		return conf_err(st, "longer than %d bytes", CONF_MAIL_URL_MAX);
+	for (i = 0; i < n; i++)
+		if (val[i] <= ' ' || val[i] > '~')
+			return conf_err(st, "must be printable ASCII without "
+			    "spaces");
+	if ((st->conf->mail.portal_url = strdup(val)) == NULL)
+		return conf_nomem(st);
+	return LH_OK;
+}
+
+/*
+ * A command line mail.c splits at blanks and runs without a shell, so
+ * there is nothing to quote: the first word an absolute path, at most
+ * CONF_SENDMAIL_ARGS_MAX words.
+ */
+static enum lh_err
+set_sendmail(struct conf_state *st, char *val)
+{
+	size_t		 i, words = 0;
+
+	if (val[0] != '/')
+		return conf_err(st, "must start with the command's absolute "
+		    "path");
+	if (strlen(val) > CONF_SENDMAIL_MAX)
+		return conf_err(st, "longer than %d bytes", CONF_SENDMAIL_MAX);
+	for (i = 0; val[i] != '\0'; i++)
+		if (!conf_isws((unsigned char)val[i]) &&
+		    (i == 0 || conf_isws((unsigned char)val[i - 1])))
+			words++;
+	if (words > CONF_SENDMAIL_ARGS_MAX)
+		return conf_err(st, "more than %d words",
+		    CONF_SENDMAIL_ARGS_MAX);
+	free(st->conf->mail.sendmail);
+	if ((st->conf->mail.sendmail = strdup(val)) == NULL)
+		return conf_nomem(st);
+	return LH_OK;
+}
+
+/* Absolute, as database is; trailing slashes are dropped. */
+static enum lh_err
+set_templates_dir(struct conf_state *st, char *val)
+{
+	size_t		 n;
+
+	if (val[0] != '/')
+		return conf_err(st, "must be an absolute path");
+	n = strlen(val);
+	if (n > CONF_TEMPLATES_DIR_MAX)
+		return conf_err(st, "longer than %d bytes",
+		    CONF_TEMPLATES_DIR_MAX);
+	while (n > 1 && val[n - 1] == '/')
+		val[--n] = '\0';
+	if ((st->conf->mail.templates_dir = strdup(val)) == NULL)
+		return conf_nomem(st);
+	return LH_OK;
+}
+
+/* 0: no notice before an expiry. */
+static enum lh_err
+set_expiry_notice(struct conf_state *st, char *val)
+{
+	return conf_duration(st, val, 0, &st->conf->mail.expiry_notice);
+}
+
+static enum lh_err
+set_deliver_after(struct conf_state *st, char *val)
+{
+	long long	 v;
+	enum lh_err	 r;
+
+	if ((r = conf_int(st, val, 0, CONF_DELIVER_AFTER_MAX, &v)) != LH_OK)
+		return r;
+	st->conf->mail.deliver_after = (int)v;
+	return LH_OK;
+}
+
+static enum lh_err
+set_mail_timeout(struct conf_state *st, char *val)
+{
+	long long	 v;
+	enum lh_err	 r;
+
+	if ((r = conf_int(st, val, 1, CONF_MAIL_TIMEOUT_MAX, &v)) != LH_OK)
+		return r;
+	st->conf->mail.timeout = (int)v;
+	return LH_OK;
+}
+
 static enum lh_err
 conf_tier_new(struct conf_state *st, char *name)
 {
@@ -1070,6 +1307,11 @@ conf_defaults(struct lh_conf *conf)
 	    LH_ALLOW(LH_LIC_TRIALING) | LH_ALLOW(LH_LIC_GRACE);
 	conf->api.rate_address = 120;
 	conf->api.rate_key = 60;
+	conf->mail.from = NULL;
+	conf->mail.templates_dir = NULL;
+	conf->mail.expiry_notice = 7 * CONF_DAY;
+	conf->mail.deliver_after = 3;
+	conf->mail.timeout = 30;
 }
 
 enum lh_err
@@ -1116,6 +1358,11 @@ conf_parse(const char *text, size_t len, struct lh_conf **out, char *errbuf,
 	}
 	conf_defaults(conf);
 	st.conf = conf;
+	/* The one default that is a string: set_sendmail() replaces it. */
+	if ((conf->mail.sendmail = strdup(CONF_SENDMAIL_DEFAULT)) == NULL) {
+		r = conf_nomem(&st);
+		goto out;
+	}
 
 	p = text;
 	end = text + len;
@@ -1183,6 +1430,12 @@ conf_free(struct lh_conf *conf)
 	free(conf->log_file);
 	free(conf->life.free_tier);
 	free(conf->api.keys_dir);
+	free(conf->mail.from);
+	free(conf->mail.vendor_name);
+	free(conf->mail.support_email);
+	free(conf->mail.portal_url);
+	free(conf->mail.sendmail);
+	free(conf->mail.templates_dir);
 	explicit_bzero(conf, sizeof(*conf));
 	free(conf);
 }

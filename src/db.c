@@ -50,6 +50,13 @@ enum db_stmt {
 	ST_RATE_HIT,
 	ST_RATE_PRUNE,
 	ST_VALIDATION_PUT,
+	ST_OUTBOX_EXISTS,
+	ST_OUTBOX_PUT,
+	ST_OUTBOX_DUE,
+	ST_OUTBOX_CLAIM,
+	ST_OUTBOX_SENT,
+	ST_OUTBOX_RETRY,
+	ST_OUTBOX_EACH,
 	ST__COUNT
 };
 
@@ -71,6 +78,12 @@ enum db_stmt {
 	" FROM licenses l LEFT JOIN customers c ON c.id = l.customer_id"
 #define LICENSE_FACTS_COL	11	/* first facts column in LICENSE_SELECT */
 #define LICENSE_SNAP_COL	26	/* first snapshot column */
+
+/* An outbox row as db_col_outbox() reads it (the license key last). */
+#define OUTBOX_COLUMNS \
+	"id, license_id, notice, anchor, rcpt, state, attempts, next_at," \
+	" claimed_until, last_error, created_at, coalesce(sent_at, 0)," \
+	" (SELECT key FROM licenses WHERE id = license_id)"
 
 static const char *const db_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -187,6 +200,36 @@ static const char *const db_sql[ST__COUNT] = {
 	    " e.received_at, e.livemode FROM events e"
 	    " LEFT JOIN licenses l ON l.id = e.license_id"
 	    " ORDER BY e.received_at DESC, e.rowid DESC LIMIT ?1",
+	[ST_OUTBOX_EXISTS] = "SELECT id FROM outbox WHERE dedup = ?1",
+	/* The dedup key makes queueing the same notice twice a no-op. */
+	[ST_OUTBOX_PUT] =
+	    "INSERT OR IGNORE INTO outbox (license_id, notice, anchor, dedup,"
+	    " rcpt, message, state, attempts, next_at, claimed_until,"
+	    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, 0,"
+	    " ?7)",
+	/* Due: pending and its time has come, or claimed by a worker whose
+	 * lease ran out (it died while sendmail ran). */
+	[ST_OUTBOX_DUE] =
+	    "SELECT 1 FROM outbox WHERE (state = 'pending' AND next_at <= ?1)"
+	    " OR (state = 'sending' AND claimed_until < ?1) LIMIT 1",
+	[ST_OUTBOX_CLAIM] =
+	    "UPDATE outbox SET state = 'sending', claimed_until = ?2,"
+	    " attempts = attempts + 1 WHERE id = (SELECT id FROM outbox"
+	    "  WHERE (state = 'pending' AND next_at <= ?1)"
+	    "  OR (state = 'sending' AND claimed_until < ?1)"
+	    "  ORDER BY next_at, id LIMIT 1)"
+	    " RETURNING " OUTBOX_COLUMNS ", message",
+	/* Only while our claim stands: attempts tells it from a later one. */
+	[ST_OUTBOX_SENT] =
+	    "UPDATE outbox SET state = 'sent', sent_at = ?3, claimed_until = 0,"
+	    " last_error = NULL"
+	    " WHERE id = ?1 AND state = 'sending' AND attempts = ?2",
+	[ST_OUTBOX_RETRY] =
+	    "UPDATE outbox SET state = ?3, next_at = ?4, last_error = ?5,"
+	    " claimed_until = 0"
+	    " WHERE id = ?1 AND state = 'sending' AND attempts = ?2",
+	[ST_OUTBOX_EACH] =
+	    "SELECT " OUTBOX_COLUMNS " FROM outbox ORDER BY id DESC LIMIT ?1",
 };
 
 /*
@@ -302,7 +345,32 @@ static const char *const db_migrations[LH_SCHEMA_VERSION] = {
 	"  country TEXT,"
 	"  origin TEXT"
 	");"
-	"CREATE INDEX validations_license ON validations (license_id, at);",
+	"CREATE INDEX validations_license ON validations (license_id, at);"
+	/*
+	 * Customer notices, written in the transaction of the change that
+	 * causes them and sent afterwards (mail.c).  message is the whole
+	 * rendered message, never changed once written; dedup is
+	 * "<notice>:<license id>:<anchor>", so a notice about one fact is
+	 * queued once however often it is found due.
+	 */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  license_id INTEGER NOT NULL REFERENCES licenses(id),"
+	"  notice TEXT NOT NULL,"
+	"  anchor INTEGER NOT NULL,"
+	"  dedup TEXT NOT NULL UNIQUE,"
+	"  rcpt TEXT NOT NULL,"
+	"  message BLOB NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"   ('pending', 'sending', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  claimed_until INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  sent_at INTEGER"
+	");"
+	"CREATE INDEX outbox_due ON outbox (state, next_at);",
 };
 
 struct db {
@@ -1333,4 +1401,178 @@ db_validation_put(struct db *db, time_t now, int64_t license_id,
 	bind_text(st, 7, country);
 	bind_text(st, 8, origin);
 	return db_step_done(st);
+}
+
+/* Fill o from an OUTBOX_COLUMNS row (the message is not read here). */
+static void
+db_col_outbox(sqlite3_stmt *st, struct db_outbox *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = sqlite3_column_int64(st, 0);
+	o->license_id = sqlite3_column_int64(st, 1);
+	col_copy(st, 2, o->notice, sizeof(o->notice));
+	o->anchor = sqlite3_column_int64(st, 3);
+	col_copy(st, 4, o->rcpt, sizeof(o->rcpt));
+	col_copy(st, 5, o->state, sizeof(o->state));
+	o->attempts = sqlite3_column_int(st, 6);
+	o->next_at = sqlite3_column_int64(st, 7);
+	o->claimed_until = sqlite3_column_int64(st, 8);
+	col_copy(st, 9, o->last_error, sizeof(o->last_error));
+	o->created_at = sqlite3_column_int64(st, 10);
+	o->sent_at = sqlite3_column_int64(st, 11);
+	col_copy(st, 12, o->key, sizeof(o->key));
+}
+
+void
+db_outbox_free(struct db_outbox *o)
+{
+	if (o == NULL)
+		return;
+	free(o->message);
+	o->message = NULL;
+	o->msglen = 0;
+}
+
+enum lh_err
+db_outbox_exists(struct db *db, const char *dedup, int *exists)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id;
+
+	STMT(db, ST_OUTBOX_EXISTS, st);
+	bind_text(st, 1, dedup);
+	return db_step_int(st, &id, exists);
+}
+
+enum lh_err
+db_outbox_put(struct db *db, int64_t license_id, const char *notice,
+    long long anchor, const char *dedup, const char *rcpt, const void *msg,
+    size_t len, time_t now, int64_t *id)
+{
+	sqlite3_stmt	*st;
+	enum lh_err	 r;
+
+	*id = 0;
+	STMT(db, ST_OUTBOX_PUT, st);
+	sqlite3_bind_int64(st, 1, license_id);
+	bind_text(st, 2, notice);
+	sqlite3_bind_int64(st, 3, anchor);
+	bind_text(st, 4, dedup);
+	bind_text(st, 5, rcpt);
+	sqlite3_bind_blob64(st, 6, msg, len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)now);
+	if ((r = db_step_done(st)) != LH_OK)
+		return r;
+	/* OR IGNORE: no row, no change, when the dedup key was there. */
+	if (sqlite3_changes(db->h) > 0)
+		*id = sqlite3_last_insert_rowid(db->h);
+	return LH_OK;
+}
+
+enum lh_err
+db_outbox_due(struct db *db, time_t now, int *due)
+{
+	sqlite3_stmt	*st;
+	int64_t		 one;
+
+	STMT(db, ST_OUTBOX_DUE, st);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	return db_step_int(st, &one, due);
+}
+
+enum lh_err
+db_outbox_claim(struct db *db, time_t now, long long lease_until,
+    struct db_outbox *o, int *found)
+{
+	sqlite3_stmt	*st;
+	const void	*blob;
+	size_t		 len;
+	int		 rc;
+	enum lh_err	 r = LH_OK;
+
+	*found = 0;
+	memset(o, 0, sizeof(*o));
+	STMT(db, ST_OUTBOX_CLAIM, st);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	sqlite3_bind_int64(st, 2, lease_until);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_col_outbox(st, o);
+		blob = sqlite3_column_blob(st, 13);
+		len = (size_t)sqlite3_column_bytes(st, 13);
+		if ((o->message = malloc(len + 1)) == NULL)
+			r = LH_ERR_NOMEM;
+		else {
+			if (len > 0)
+				memcpy(o->message, blob, len);
+			o->message[len] = '\0';
+			o->msglen = len;
+			*found = 1;
+		}
+		/* One row at most: finish the statement. */
+		rc = sqlite3_step(st);
+	}
+	db_done(st);
+	if (r == LH_OK && rc != SQLITE_DONE)
+		r = db_err(rc) == LH_OK ? LH_ERR_DB : db_err(rc);
+	if (r != LH_OK) {
+		db_outbox_free(o);
+		*found = 0;
+	}
+	return r;
+}
+
+enum lh_err
+db_outbox_sent(struct db *db, int64_t id, int attempts, time_t now,
+    int *updated)
+{
+	sqlite3_stmt	*st;
+	enum lh_err	 r;
+
+	*updated = 0;
+	STMT(db, ST_OUTBOX_SENT, st);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, attempts);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+	if ((r = db_step_done(st)) == LH_OK)
+		*updated = sqlite3_changes(db->h) > 0;
+	return r;
+}
+
+enum lh_err
+db_outbox_retry(struct db *db, int64_t id, int attempts, const char *state,
+    long long next_at, const char *error, int *updated)
+{
+	sqlite3_stmt	*st;
+	enum lh_err	 r;
+
+	*updated = 0;
+	STMT(db, ST_OUTBOX_RETRY, st);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, attempts);
+	bind_text(st, 3, state);
+	sqlite3_bind_int64(st, 4, next_at);
+	bind_text(st, 5, error);
+	if ((r = db_step_done(st)) == LH_OK)
+		*updated = sqlite3_changes(db->h) > 0;
+	return r;
+}
+
+enum lh_err
+db_outbox_each(struct db *db, int limit, db_outbox_fn fn, void *arg)
+{
+	struct db_outbox o;
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	STMT(db, ST_OUTBOX_EACH, st);
+	sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_col_outbox(st, &o);
+		if (fn(arg, &o) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	db_done(st);
+	return rc == SQLITE_DONE ? LH_OK : db_err(rc);
 }

@@ -302,29 +302,65 @@ fcgi_handle(struct lh_ctx *ctx, struct fcgi_io *io, struct fcgi_buf *buf)
 	free(resp.dynbody);
 }
 
+/*
+ * Send a few queued customer notices.  Called between requests, after
+ * FCGX_Finish_r() has sent the answer and closed the request, so that a
+ * slow or hung sendmail delays only the next request this worker takes
+ * (by at most deliver_after x mail.timeout), never an answer.  What is
+ * left goes with the next request, or with licensectl deliver.
+ */
+static void
+fcgi_deliver(struct lh_ctx *ctx)
+{
+	enum lh_err	 r;
+	int		 sent, failed;
+
+	if (ctx->db == NULL || !mail_on(ctx->conf) ||
+	    ctx->conf->mail.deliver_after <= 0)
+		return;
+	if ((r = mail_deliver(ctx->db, ctx->conf, ctx->conf->mail.deliver_after,
+	    time(NULL), &sent, &failed)) != LH_OK)
+		log_line("mail: %s: %s", lh_err_msg(r), db_errmsg(ctx->db));
+}
+
 int
 fcgi_serve(struct lh_ctx *ctx)
 {
 	struct fcgi_buf	 buf = { NULL, 0 };
 	struct fcgi_io	 io = { NULL };
 	FCGX_Request	 req;
+	int		 rc = 0;
 
-	if (FCGX_Init() != 0)
-		return -1;
+	if (FCGX_Init() != 0) {
+		rc = -1;
+		goto out;
+	}
 	if (FCGX_IsCGI()) {
+		/*
+		 * Under CGI the web server may finish the answer only when
+		 * the process exits, and may kill it soon after (Apache's
+		 * mod_cgi does), so no mail goes out here: licensectl
+		 * deliver sends it, from cron or a timer.
+		 */
 		fcgi_handle(ctx, &io, &buf);
 		fflush(stdout);
-		free(buf.data);
-		return 0;
+		goto out;
 	}
-	if (FCGX_InitRequest(&req, 0, 0) != 0)
-		return -1;
+	if (FCGX_InitRequest(&req, 0, 0) != 0) {
+		rc = -1;
+		goto out;
+	}
 	io.req = &req;
 	while (FCGX_Accept_r(&req) >= 0) {
 		fcgi_handle(ctx, &io, &buf);
 		FCGX_Finish_r(&req);
+		fcgi_deliver(ctx);
 	}
 	FCGX_Free(&req, 1);
+ out:
 	free(buf.data);
-	return 0;
+	/* Made by the webhook handler on first need. */
+	mail_free(ctx->mail);
+	ctx->mail = NULL;
+	return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * licensehook: the I/O edges shared by the responder and the admin CLI:
- * configuration file, SQLite store, logging and the webhook handler that
- * ties them to the pure core.
+ * configuration file, SQLite store, logging, customer mail and the
+ * webhook handler that ties them to the pure core.
  */
 #ifndef LH_IO_H
 #define LH_IO_H
@@ -246,6 +246,115 @@ enum lh_err	 db_validation_put(struct db *, time_t now,
 		    int code, const char *addr, const char *country,
 		    const char *origin);
 
+/* The outbox: customer notices waiting for, or done with, sendmail. */
+struct db_outbox {
+	int64_t		 id;
+	int64_t		 license_id;
+	char		 key[LH_KEY_MAX];	/* the license's key */
+	char		 notice[32];		/* mailfmt_notice_name() */
+	long long	 anchor;
+	char		 rcpt[LH_ADDR_SPEC_MAX + 1];
+	char		 state[16];		/* pending, sending, sent, failed */
+	int		 attempts;
+	long long	 next_at;		/* pending: not before */
+	long long	 claimed_until;		/* sending: the claim's end */
+	char		 last_error[256];	/* "" if none */
+	long long	 created_at;
+	long long	 sent_at;		/* 0: not sent */
+	char		*message;		/* db_outbox_claim() only; owned */
+	size_t		 msglen;
+};
+
+typedef int	(*db_outbox_fn)(void *arg, const struct db_outbox *);
+
+/* *exists = 1 if a notice with this dedup key was ever queued. */
+enum lh_err	 db_outbox_exists(struct db *, const char *dedup, int *exists);
+/*
+ * Queue a rendered message (pending, due now), unless one with the same
+ * dedup key is there already; *id is the new row, or 0 if there was one.
+ */
+enum lh_err	 db_outbox_put(struct db *, int64_t license_id,
+		    const char *notice, long long anchor, const char *dedup,
+		    const char *rcpt, const void *msg, size_t len, time_t now,
+		    int64_t *id);
+/* *due = 1 if db_outbox_claim() at now would find a message.  Reads
+ * only, so that a responder with nothing to send takes no write lock. */
+enum lh_err	 db_outbox_due(struct db *, time_t now, int *due);
+/*
+ * Take the oldest due message (pending and due, or sending with a claim
+ * that ran out): mark it sending until lease_until and count an attempt.
+ * Run it in its own transaction.  *found = 0 when none is due; else *o
+ * holds it, message included, and the caller frees it with
+ * db_outbox_free().
+ */
+enum lh_err	 db_outbox_claim(struct db *, time_t now,
+		    long long lease_until, struct db_outbox *o, int *found);
+void		 db_outbox_free(struct db_outbox *);
+/* Mark a claimed message sent; *updated = 0 if the claim (id, attempts)
+ * no longer stands. */
+enum lh_err	 db_outbox_sent(struct db *, int64_t id, int attempts,
+		    time_t now, int *updated);
+/* A claimed message failed: set its state (pending or failed), when to
+ * try next and why it failed. */
+enum lh_err	 db_outbox_retry(struct db *, int64_t id, int attempts,
+		    const char *state, long long next_at, const char *error,
+		    int *updated);
+/* Outbox rows, newest first, at most limit (0: all); message unset. */
+enum lh_err	 db_outbox_each(struct db *, int limit, db_outbox_fn,
+		    void *arg);
+
+/* ---- mail.c --------------------------------------------------------- */
+
+#define LH_MAIL_ATTEMPTS_MAX	10	/* sendmail runs before "failed" */
+#define LH_MAIL_LEASE_SLACK	60	/* s a claim outlasts mail.timeout */
+#define LH_MAIL_CATCHUP		(7 * 86400) /* s: a notice due for longer
+					   than this when first found is
+					   not sent (old news) */
+
+struct mail;
+
+/* 1 if mail is on: [mail] from is set. */
+int		 mail_on(const struct lh_conf *);
+/*
+ * The templates cache for conf, loaded lazily, one template file per
+ * notice.  NULL when out of memory.  Free with mail_free().
+ */
+struct mail	*mail_new(const struct lh_conf *);
+void		 mail_free(struct mail *);
+/*
+ * Render notice for license l (key, facts, and the customer's email and
+ * name set) and queue it in the outbox under the dedup key
+ * "<notice>:<license id>:<anchor>", inside the caller's transaction.  A
+ * notice already queued is not rendered again.  Reasons of data or setup
+ * (mail off, no valid address, a missing or bad template) are not
+ * errors: nothing is queued, *skipped names the reason (static) and,
+ * except for mail off and a repeat, a line is logged.  Only storage
+ * errors are returned.  *id is the new outbox row, or 0.
+ */
+enum lh_err	 mail_queue(struct mail *, struct db *, const struct lh_conf *,
+		    const struct db_license *l, enum lh_notice,
+		    long long anchor, time_t now, int64_t *id,
+		    const char **skipped);
+/*
+ * Queue what mailfmt_due() finds due for l at now (its view v), as
+ * mail_queue() does, except notices due for more than LH_MAIL_CATCHUP;
+ * *queued counts the new rows.
+ */
+enum lh_err	 mail_queue_due(struct mail *, struct db *,
+		    const struct lh_conf *, const struct db_license *l,
+		    const struct lh_lic_view *v, time_t now, int *queued);
+/*
+ * Send due messages, one at a time, through the configured sendmail
+ * command: each is claimed in its own short transaction, piped to the
+ * command with no lock held, and marked sent, or rescheduled with
+ * backoff (failed after LH_MAIL_ATTEMPTS_MAX attempts).  At most max
+ * messages (0: until none is due).  now is the clock at the start; it
+ * advances with the time sendmail takes.  Counts what happened in *sent
+ * and *failed.  Returns a storage error, else LH_OK.
+ */
+enum lh_err	 mail_deliver(struct db *, const struct lh_conf *, int max,
+		    time_t now, int *sent, int *failed);
+
 /* ---- webhook.c ------------------------------------------------------ */
 
 /* One HTTP request as the web server handed it over. Borrowed. */
@@ -288,6 +397,8 @@ struct lh_ctx {
 	struct lh_signkey *signkey;	/* the API's signing key; NULL until
 					   it loads */
 	long long	 rate_pruned;	/* rate window last pruned */
+	struct mail	*mail;		/* notice templates; made on first
+					   need, freed by fcgi_serve() */
 };
 
 /* Fill resp for a request that failed before reaching a handler. */

@@ -33,7 +33,11 @@ usage(int status)
 	    "  show KEY|EMAIL|CUSTOMER_ID  licenses matching, in detail\n"
 	    "  events                     webhook events received, newest first\n"
 	    "  tick                       record time-driven changes (grace steps,\n"
-	    "                             downgrades at period end, expiry)\n"
+	    "                             downgrades at period end, expiry) and\n"
+	    "                             queue the notices they call for\n"
+	    "  deliver                    send due customer notices (-n: at most)\n"
+	    "  outbox                     customer notices, newest first\n"
+	    "  resend KEY                 queue the key notice for KEY again\n"
 	    "  keys generate              make a signing key (active if none is)\n"
 	    "  keys list                  signing keys: KID, STATE, CREATED\n"
 	    "  keys rotate                make a signing key and sign with it\n"
@@ -42,7 +46,8 @@ usage(int status)
 	    "options:\n"
 	    "  -c file    configuration file (default: $%s, else %s)\n"
 	    "  -j, --json print JSON instead of a table\n"
-	    "  -n limit   at most this many rows (list, events; default 100)\n"
+	    "  -n limit   at most this many rows (list, events, outbox; default\n"
+	    "             100) or messages (deliver; default all due)\n"
 	    "  --at time  show the state as of this Unix time (default: now)\n"
 	    "  -h, --help show this help\n",
 	    LH_CONF_ENV, LH_CONF_DEFAULT);
@@ -270,6 +275,10 @@ struct tick {
 	time_t		 now;
 	struct tick_change *v;
 	size_t		 n, cap;
+	struct db	*db;
+	struct mail	*mail;		/* NULL: mail is off */
+	int		 queued;	/* notices queued */
+	enum lh_err	 err;		/* a storage error queueing them */
 };
 
 static int
@@ -279,8 +288,24 @@ tick_row(void *arg, const struct db_license *l)
 	struct tick_change	*c;
 	struct lh_lic_view	 v;
 	const char		*tier;
+	int			 q;
 
 	license_view(t->conf, &l->facts, t->now, &v);
+	/*
+	 * The notices time calls for (a grace step, a downgrade at period
+	 * end, an expiry coming), in the transaction of the snapshot
+	 * writes; the outbox's dedup key makes a second run queue nothing.
+	 * A license without a usable address is passed over quietly: it
+	 * was logged when its first notice was refused, and this runs
+	 * every minute.
+	 */
+	if (t->mail != NULL && l->email != NULL &&
+	    mailfmt_addr_valid(l->email)) {
+		if ((t->err = mail_queue_due(t->mail, t->db, t->conf, l, &v,
+		    t->now, &q)) != LH_OK)
+			return 1;
+		t->queued += q;
+	}
 	tier = v.tier != NULL ? v.tier : "";
 	if (strcmp(license_status_name(v.status), l->snap_status) == 0 &&
 	    strcmp(tier, l->snap_tier) == 0 &&
@@ -318,10 +343,12 @@ status_parse(const char *s)
 /*
  * tick: derived state is always computed at read time, so nothing here
  * changes what a license is; it writes down (snapshot + audit row) the
- * moments time moved a license on, for listings and the audit trail.
+ * moments time moved a license on, for listings and the audit trail,
+ * and queues the customer notices time calls for.
  */
 static enum lh_err
-tick_run(struct db *db, const struct lh_conf *conf, time_t now, int *changed)
+tick_run(struct db *db, const struct lh_conf *conf, time_t now, int *changed,
+    int *queued)
 {
 	struct tick		 t;
 	struct lh_lic_view	 old;
@@ -331,12 +358,17 @@ tick_run(struct db *db, const struct lh_conf *conf, time_t now, int *changed)
 	memset(&t, 0, sizeof(t));
 	t.conf = conf;
 	t.now = now;
-	*changed = 0;
+	t.db = db;
+	*changed = *queued = 0;
+	if (mail_on(conf) && (t.mail = mail_new(conf)) == NULL)
+		errx(1, "out of memory");
 	if ((r = db_begin(db)) != LH_OK)
-		return r;
+		goto out;
 	/* XXX scans every license; an index on the next moment a license
 	 * can change would make this cheap for very large stores. */
 	if ((r = db_license_each(db, NULL, 0, tick_row, &t)) != LH_OK)
+		goto out;
+	if ((r = t.err) != LH_OK)
 		goto out;
 	for (i = 0; i < t.n; i++) {
 		memset(&old, 0, sizeof(old));
@@ -349,16 +381,119 @@ tick_run(struct db *db, const struct lh_conf *conf, time_t now, int *changed)
 		    &t.v[i].view)) != LH_OK)
 			goto out;
 	}
-	if ((r = db_commit(db)) == LH_OK)
+	if ((r = db_commit(db)) == LH_OK) {
 		*changed = (int)t.n;
+		*queued = t.queued;
+	}
  out:
 	if (r != LH_OK) {
 		/* Say why before ROLLBACK replaces SQLite's message. */
 		warnx("tick: %s", db_errmsg(db));
 		db_rollback(db);
 	}
+	mail_free(t.mail);
 	free(t.v);
 	return r;
+}
+
+static int
+outbox_row(void *arg, const struct db_outbox *o)
+{
+	struct ctl	*ctl = arg;
+	cJSON		*obj;
+	char		 t[32];
+	int		 pending = strcmp(o->state, "pending") == 0;
+
+	if (ctl->json) {
+		if ((obj = cJSON_CreateObject()) == NULL)
+			errx(1, "out of memory");
+		cJSON_AddNumberToObject(obj, "id", (double)o->id);
+		json_str(obj, "license", o->key[0] ? o->key : NULL);
+		json_str(obj, "notice", o->notice);
+		json_str(obj, "rcpt", o->rcpt);
+		json_str(obj, "state", o->state);
+		cJSON_AddNumberToObject(obj, "attempts", (double)o->attempts);
+		json_time(obj, "next_at", pending ? o->next_at : 0);
+		json_time(obj, "claimed_until",
+		    strcmp(o->state, "sending") == 0 ? o->claimed_until : 0);
+		json_str(obj, "last_error", o->last_error[0] ?
+		    o->last_error : NULL);
+		cJSON_AddNumberToObject(obj, "anchor", (double)o->anchor);
+		cJSON_AddNumberToObject(obj, "created_at",
+		    (double)o->created_at);
+		json_time(obj, "sent_at", o->sent_at);
+		cJSON_AddItemToArray(ctl->array, obj);
+		ctl->count++;
+		return 0;
+	}
+	if (ctl->count++ == 0)
+		printf("%-6s %-16s %-32s %-8s %-8s %-20s %s\n", "ID", "NOTICE",
+		    "RCPT", "STATE", "ATTEMPTS", "NEXT_TRY", "LAST_ERROR");
+	printf("%-6lld %-16s %-32s %-8s %-8d %-20s %s\n", (long long)o->id,
+	    o->notice, o->rcpt, o->state, o->attempts,
+	    pending ? fmt_time(o->next_at, t, sizeof(t)) : "-",
+	    or_dash(o->last_error));
+	return 0;
+}
+
+/*
+ * resend KEY: queue the key notice again, anchored on now so that it is
+ * a new notice, and print its outbox id.  deliver (or a worker) sends it.
+ */
+static int
+resend_main(struct db *db, const struct lh_conf *conf, const char *arg,
+    time_t now)
+{
+	struct db_keyinfo	 ki;
+	struct mail		*m;
+	const char		*skipped = NULL;
+	char			 key[LH_KEY_MAX];
+	int64_t			 id = 0;
+	size_t			 i;
+	int			 found = 0;
+	enum lh_err		 r;
+
+	if (!mail_on(conf))
+		errx(1, "resend: mail is off (no from in the [mail] section)");
+	if (strlen(arg) >= sizeof(key))
+		errx(1, "resend: %s: no license has this key", arg);
+	for (i = 0; arg[i] != '\0'; i++)
+		key[i] = arg[i] >= 'a' && arg[i] <= 'z' ?
+		    (char)(arg[i] - 'a' + 'A') : arg[i];
+	key[i] = '\0';
+	if ((m = mail_new(conf)) == NULL)
+		errx(1, "out of memory");
+	if ((r = db_begin(db)) != LH_OK ||
+	    (r = db_license_by_key(db, key, &ki, &found)) != LH_OK)
+		goto out;
+	if (found) {
+		ki.lic.email = ki.email[0] != '\0' ? ki.email : NULL;
+		ki.lic.name = ki.name[0] != '\0' ? ki.name : NULL;
+		if ((r = mail_queue(m, db, conf, &ki.lic, LH_NOTICE_KEY,
+		    (long long)now, now, &id, &skipped)) != LH_OK)
+			goto out;
+	}
+	r = db_commit(db);
+ out:
+	if (r != LH_OK) {
+		warnx("resend: %s: %s", lh_err_msg(r), db_errmsg(db));
+		db_rollback(db);
+	}
+	OPENSSL_cleanse(&ki, sizeof(ki));
+	mail_free(m);
+	if (r != LH_OK)
+		return 1;
+	if (!found) {
+		warnx("%s: no license has this key", arg);
+		return 1;
+	}
+	if (id == 0) {
+		warnx("resend: %s: not queued: %s", arg, skipped ? skipped :
+		    "unknown reason");
+		return 1;
+	}
+	printf("%lld\n", (long long)id);
+	return 0;
 }
 
 /* What "keys list" prints a key as. */
@@ -507,7 +642,7 @@ main(int argc, char *argv[])
 	char		 errbuf[512], *out;
 	enum lh_err	 r = LH_OK;
 	long long	 limit = 100, at = 0;
-	int		 ch;
+	int		 ch, limit_set = 0, sent, failed, queued, rc = 0;
 
 	memset(&ctl, 0, sizeof(ctl));
 	while ((ch = getopt_long(argc, argv, "a:c:hjn:", longopts, NULL)) != -1) {
@@ -529,6 +664,7 @@ main(int argc, char *argv[])
 			if (*optarg == '\0' || *out != '\0' || limit < 0 ||
 			    limit > 1000000)
 				errx(2, "-n: want a number from 0 to 1000000");
+			limit_set = 1;
 			break;
 		case 'h':
 			usage(0);
@@ -568,13 +704,37 @@ main(int argc, char *argv[])
 	} else if (strcmp(cmd, "events") == 0 && argc == 1)
 		r = db_event_each(db, (int)limit, event_row, &ctl);
 	else if (strcmp(cmd, "tick") == 0 && argc == 1) {
-		r = tick_run(db, conf, ctl.now, &ctl.count);
-		if (r == LH_OK && !ctl.json)
+		r = tick_run(db, conf, ctl.now, &ctl.count, &queued);
+		if (r == LH_OK && !ctl.json) {
 			printf("%d license%s changed\n", ctl.count,
 			    ctl.count == 1 ? "" : "s");
+			if (mail_on(conf))
+				printf("%d notice%s queued\n", queued,
+				    queued == 1 ? "" : "s");
+		}
 		ctl.count = 1;
-	}
-	else
+	} else if (strcmp(cmd, "outbox") == 0 && argc == 1)
+		r = db_outbox_each(db, (int)limit, outbox_row, &ctl);
+	else if (strcmp(cmd, "deliver") == 0 && argc == 1) {
+		if (!mail_on(conf))
+			errx(1, "deliver: mail is off (no from in the [mail] "
+			    "section)");
+		r = mail_deliver(db, conf, limit_set ? (int)limit : 0,
+		    ctl.now, &sent, &failed);
+		if (r == LH_OK && !ctl.json)
+			printf("%d sent, %d failed\n", sent, failed);
+		ctl.count = 1;
+		/* A failed attempt is news for cron or a timer unit; the
+		 * message stays queued for its retry. */
+		if (r == LH_OK && failed > 0)
+			rc = 1;
+	} else if (strcmp(cmd, "resend") == 0 && argc == 2) {
+		ch = resend_main(db, conf, argv[1], ctl.now);
+		cJSON_Delete(ctl.array);
+		db_close(db);
+		conf_free(conf);
+		return ch;
+	} else
 		usage(2);
 
 	if (r != LH_OK)
@@ -593,5 +753,5 @@ main(int argc, char *argv[])
 		warnx("%s: %s", argv[1], errstr);
 		return 1;
 	}
-	return 0;
+	return rc;
 }

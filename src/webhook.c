@@ -3,6 +3,9 @@
  * event in one SQLite transaction.  A 2xx is answered only after COMMIT
  * returned OK; any storage failure answers 503 so that Stripe retries.
  *
+ * The customer notices a change calls for are queued in the outbox in the
+ * same transaction (mail.c sends them after the answer).
+ *
  * Stripe delivers at least once and in no guaranteed order, so an event
  * that needs a license which does not exist yet is recorded as deferred
  * and applied again, in the same transaction, when an event creates or
@@ -143,6 +146,98 @@ webhook_payments(struct lh_ctx *ctx, const struct lh_event *ev, int64_t id)
 	return LH_OK;
 }
 
+/*
+ * Queue one customer notice about the license with key, in the event's
+ * transaction, so that a rolled-back event sends nothing and a committed
+ * one always has its notice.  Only storage errors fail the event:
+ * mail_queue() logs and skips a bad address or template, and the license
+ * is made all the same.
+ */
+static enum lh_err
+webhook_notice(struct lh_ctx *ctx, const struct db_keyinfo *ki,
+    enum lh_notice n, long long anchor, time_t now)
+{
+	const char	*skipped;
+	int64_t		 id;
+
+	return mail_queue(ctx->mail, ctx->db, ctx->conf, &ki->lic, n, anchor,
+	    now, &id, &skipped);
+}
+
+/* The license with key, with its customer's contact, for a notice. */
+static enum lh_err
+webhook_mail_get(struct lh_ctx *ctx, const char *key, struct db_keyinfo *ki,
+    int *found)
+{
+	enum lh_err	 r;
+
+	*found = 0;
+	if (!mail_on(ctx->conf))
+		return LH_OK;
+	if (ctx->mail == NULL && (ctx->mail = mail_new(ctx->conf)) == NULL)
+		return LH_ERR_NOMEM;
+	if ((r = db_license_by_key(ctx->db, key, ki, found)) != LH_OK)
+		return r;
+	ki->lic.email = ki->email[0] != '\0' ? ki->email : NULL;
+	ki->lic.name = ki->name[0] != '\0' ? ki->name : NULL;
+	return LH_OK;
+}
+
+/*
+ * The notices a license change calls for: the key for a new license
+ * (before is NULL), what mailfmt_due() finds due in the new state, and
+ * a reinstatement when a suspended or grace license works normally
+ * again.
+ */
+static enum lh_err
+webhook_notices(struct lh_ctx *ctx, const struct lh_event *ev,
+    const char *key, const struct lh_lic_view *before,
+    const struct lh_lic_view *after, time_t now)
+{
+	struct db_keyinfo	 ki;
+	enum lh_err		 r;
+	int			 found, queued;
+
+	if ((r = webhook_mail_get(ctx, key, &ki, &found)) != LH_OK || !found)
+		goto out;
+	if (before == NULL && (r = webhook_notice(ctx, &ki, LH_NOTICE_KEY,
+	    (long long)ki.lic.id, now)) != LH_OK)
+		goto out;
+	if ((r = mail_queue_due(ctx->mail, ctx->db, ctx->conf, &ki.lic, after,
+	    now, &queued)) != LH_OK)
+		goto out;
+	if (before != NULL && (before->status == LH_LIC_SUSPENDED ||
+	    before->status == LH_LIC_GRACE) &&
+	    (after->status == LH_LIC_ACTIVE ||
+	    after->status == LH_LIC_TRIALING))
+		r = webhook_notice(ctx, &ki, LH_NOTICE_REINSTATED, ev->created,
+		    now);
+ out:
+	OPENSSL_cleanse(&ki, sizeof(ki));
+	return r;
+}
+
+/* customer.subscription.trial_will_end: Stripe's reminder three days
+ * before a trial ends, passed on to the customer. */
+static enum lh_err
+webhook_trial_notice(struct lh_ctx *ctx, const struct lh_event *ev,
+    const struct db_license *lic, time_t now)
+{
+	struct db_keyinfo	 ki;
+	long long		 anchor;
+	enum lh_err		 r;
+	int			 found;
+
+	anchor = ev->trial_end != 0 ? ev->trial_end :
+	    lic->facts.trial_end != 0 ? lic->facts.trial_end : ev->created;
+	if ((r = webhook_mail_get(ctx, lic->key, &ki, &found)) == LH_OK &&
+	    found)
+		r = webhook_notice(ctx, &ki, LH_NOTICE_TRIAL_ENDING, anchor,
+		    now);
+	OPENSSL_cleanse(&ki, sizeof(ki));
+	return r;
+}
+
 static enum lh_err
 webhook_create(struct lh_ctx *ctx, const struct lh_event *ev,
     const struct lh_decision *d, int64_t customer, time_t now,
@@ -163,6 +258,7 @@ webhook_create(struct lh_ctx *ctx, const struct lh_event *ev,
 	    &view)) != LH_OK)
 		goto out;
 	keygen_mask(key, a->key_masked, sizeof(a->key_masked));
+	r = webhook_notices(ctx, ev, key, NULL, &view, now);
  out:
 	OPENSSL_cleanse(key, sizeof(key));
 	return r;
@@ -182,7 +278,10 @@ webhook_update(struct lh_ctx *ctx, const struct lh_event *ev,
 	    != LH_OK)
 		return r;
 	keygen_mask(old->key, a->key_masked, sizeof(a->key_masked));
-	return db_audit_put(ctx->db, old->id, now, ev->id, &before, &after);
+	if ((r = db_audit_put(ctx->db, old->id, now, ev->id, &before, &after))
+	    != LH_OK)
+		return r;
+	return webhook_notices(ctx, ev, old->key, &before, &after, now);
 }
 
 /*
@@ -254,6 +353,9 @@ webhook_apply(struct lh_ctx *ctx, const struct lh_event *ev, time_t now,
 		prefix = "deferred:";
 		break;
 	default:
+		if (found && ev->type == LH_EVT_SUB_TRIAL_END &&
+		    (r = webhook_trial_notice(ctx, ev, &lic, now)) != LH_OK)
+			goto out;
 		a->license_id = found ? lic.id : 0;
 		/* A repeat checkout for a licensed session is not ignored:
 		 * it is linked below. */

@@ -57,6 +57,10 @@ want() {
 	echo "$SHARE/apache/licensehook-fcgid.conf"
 	echo "$SHARE/apache/licensehook-cgi.conf"
 	echo "$SHARE/licensehook.conf.sample"
+	for _n in key payment_failed grace_reminder grace_free_tier suspended \
+	    reinstated downgraded trial_ending expiring revoked; do
+		echo "$SHARE/templates/$_n.txt"
+	done
 	echo "$sysconfdir/licensehook.conf"
 	echo "$sysconfdir/licensehook.conf.sample"
 	if [ -n "$systemdsystemunitdir" ]; then

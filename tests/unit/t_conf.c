@@ -30,6 +30,13 @@
 /* A token_ttl that must be refused. */
 #define BADTTL(v) { "token_ttl " v, API "token_ttl = " v "\n", 0, \
 	"line 6: api.token_ttl: must be a duration from 1s to 366d" }
+/* A [mail] section after the minimal file (line 5 is the header). */
+#define MAILS	MIN "[mail]\n"
+/* The same with mail on. */
+#define MAILON	MAILS "from = shop@example.com\n"
+/* An expiry_notice that must be refused (line 6). */
+#define BADNOTICE(v) { "expiry_notice " v, MAILS "expiry_notice = " v "\n", \
+	0, "line 6: mail.expiry_notice: must be a duration from 0 to 366d" }
 /* The default api.allowed_statuses: active, trialing, grace. */
 #define ALLOW_DEFAULT	(LH_ALLOW(LH_LIC_ACTIVE) | \
 	LH_ALLOW(LH_LIC_TRIALING) | LH_ALLOW(LH_LIC_GRACE))
@@ -97,7 +104,18 @@ static const char full[] =
     "token_ttl = 14d\n"
     "allowed_statuses = active, trialing\n"
     "rate_limit_address = 300\n"
-    "rate_limit_key = 30\n";
+    "rate_limit_key = 30\n"
+    "\n"
+    "[mail]\n"
+    "from = \"Acme, Inc.\" <billing@acme.example>\n"
+    "vendor_name = Acme Tools\n"
+    "support_email = help@acme.example\n"
+    "portal_url = https://billing.acme.example/portal\n"
+    "sendmail = /usr/sbin/sendmail -t -i -f bounces@acme.example\n"
+    "templates_dir = /etc/licensehook/templates\n"
+    "expiry_notice = 10d\n"
+    "deliver_after = 5\n"
+    "timeout = 20\n";
 
 struct bad {
 	const char	*name;
@@ -393,6 +411,97 @@ static const struct bad bad[] = {
 	{ "rate_limit_key twice", API "rate_limit_key = 1\n"
 	    "rate_limit_key = 2\n", 0, "line 7: api.rate_limit_key: "
 	    "duplicate key" },
+
+	/* [mail] */
+	{ "mail twice", MAILS "[mail]\n", 0,
+	    "line 6: section [mail] appears twice" },
+	{ "mail unknown key", MAILS "form = shop@example.com\n", 0,
+	    "line 6: unknown key 'form' in [mail]" },
+	{ "mail key in [api]", API "from = shop@example.com\n", 0,
+	    "line 6: unknown key 'from' in [api]" },
+	{ "from empty", MAILS "from =\n", 0,
+	    "line 6: mail.from: empty (leave the key out to turn mail off)" },
+	{ "from twice", MAILON "from = b@example.com\n", 0,
+	    "line 7: mail.from: duplicate key" },
+	{ "from without @", MAILS "from = shop\n", 0,
+	    "line 6: mail.from: 'shop' is not an address licensehook mails "
+	    "from" },
+	{ "from without a dotted domain", MAILS "from = shop@localhost\n", 0,
+	    "mail.from: '(not shown)' is not an address" },
+	{ "from starting with -", MAILS "from = -f@example.com\n", 0,
+	    "mail.from: '(not shown)' is not an address" },
+	{ "from with a blank in the address", MAILS
+	    "from = Shop <shop @example.com>\n", 0,
+	    "mail.from: '(not shown)' is not an address" },
+	{ "from with a CR", MAILS "from = shop@example.com\rBcc: x@y.example\n",
+	    0, "line 6: control character 0x0d" },
+	{ "from without the closing >", MAILS
+	    "from = Shop <shop@example.com\n", 0,
+	    "line 6: mail.from: must be an address, or a name and <address>" },
+	{ "from with a > in the address", MAILS
+	    "from = Shop <a>b@example.com>\n", 0,
+	    "mail.from: must be an address, or a name and <address>" },
+	{ "from with two <", MAILS "from = Shop <<shop@example.com>\n", 0,
+	    "mail.from: the name before <address> must be ASCII" },
+	{ "from bare with >", MAILS "from = shop@example.com>\n", 0,
+	    "mail.from: must be an address, or a name and <address>" },
+	{ "from name with a comma", MAILS
+	    "from = Acme, Inc. <billing@acme.example>\n", 0,
+	    "line 6: mail.from: the name before <address> must be ASCII" },
+	{ "from name with a quote inside", MAILS
+	    "from = \"Acme \"Tools\"\" <billing@acme.example>\n", 0,
+	    "mail.from: the name before <address> must be ASCII" },
+	{ "from name half quoted", MAILS
+	    "from = \"Acme <billing@acme.example>\n", 0,
+	    "mail.from: the name before <address> must be ASCII" },
+	{ "from name not ASCII", MAILS
+	    "from = Caf\xc3\xa9 <billing@acme.example>\n", 0,
+	    "mail.from: the name before <address> must be ASCII" },
+	{ "vendor_name empty", MAILS "vendor_name =\n", 0,
+	    "line 6: mail.vendor_name: empty (leave the key out instead)" },
+	{ "support_email not an address", MAILS "support_email = help\n", 0,
+	    "line 6: mail.support_email: not an email address" },
+	{ "support_email with a name", MAILS
+	    "support_email = Help <help@example.com>\n", 0,
+	    "mail.support_email: not an email address" },
+	{ "portal_url ftp", MAILS "portal_url = ftp://example.com/\n", 0,
+	    "line 6: mail.portal_url: must start with https:// or http://" },
+	{ "portal_url without scheme", MAILS "portal_url = example.com\n", 0,
+	    "mail.portal_url: must start with https:// or http://" },
+	{ "portal_url with a blank", MAILS
+	    "portal_url = https://example.com/a b\n", 0,
+	    "mail.portal_url: must be printable ASCII without spaces" },
+	{ "portal_url not ASCII", MAILS
+	    "portal_url = https://example.com/\xc3\xa9\n", 0,
+	    "mail.portal_url: must be printable ASCII without spaces" },
+	{ "sendmail relative", MAILS "sendmail = sendmail -t -i\n", 0,
+	    "line 6: mail.sendmail: must start with the command's absolute "
+	    "path" },
+	{ "sendmail empty", MAILS "sendmail =\n", 0,
+	    "mail.sendmail: must start with the command's absolute path" },
+	{ "sendmail 17 words", MAILS "sendmail = /s 2 3 4 5 6 7 8 9 10 11 12 "
+	    "13 14 15 16 17\n", 0, "line 6: mail.sendmail: more than 16 "
+	    "words" },
+	{ "templates_dir relative", MAILS "templates_dir = templates\n", 0,
+	    "line 6: mail.templates_dir: must be an absolute path" },
+	{ "templates_dir empty", MAILS "templates_dir =\n", 0,
+	    "mail.templates_dir: must be an absolute path" },
+	BADNOTICE("367d"),
+	BADNOTICE("31622401"),
+	BADNOTICE("1w"),
+	BADNOTICE("-1"),
+	BADNOTICE(""),
+	{ "deliver_after max+1", MAILS "deliver_after = 101\n", 0,
+	    "line 6: mail.deliver_after: must be a number from 0 to 100" },
+	{ "deliver_after negative", MAILS "deliver_after = -1\n", 0,
+	    "mail.deliver_after: must be a number from 0 to 100 (digits "
+	    "only)" },
+	{ "timeout 0", MAILS "timeout = 0\n", 0,
+	    "line 6: mail.timeout: must be a number from 1 to 600" },
+	{ "timeout max+1", MAILS "timeout = 601\n", 0,
+	    "mail.timeout: must be a number from 1 to 600" },
+	{ "timeout with a unit", MAILS "timeout = 30s\n", 0,
+	    "mail.timeout: must be a number from 1 to 600 (digits only)" },
 };
 
 /* Boundaries and variants that must parse, each with what to check. */
@@ -434,6 +543,16 @@ static int	chk_allow_default(const struct lh_conf *);
 static int	chk_rates_off(const struct lh_conf *);
 static int	chk_rates_max(const struct lh_conf *);
 static int	chk_api_only_rates(const struct lh_conf *);
+static int	chk_mail_bare(const struct lh_conf *);
+static int	chk_mail_named(const struct lh_conf *);
+static int	chk_mail_quoted(const struct lh_conf *);
+static int	chk_mail_brackets(const struct lh_conf *);
+static int	chk_mail_off(const struct lh_conf *);
+static int	chk_mail_mins(const struct lh_conf *);
+static int	chk_mail_maxes(const struct lh_conf *);
+static int	chk_mail_words(const struct lh_conf *);
+static int	chk_mail_dir(const struct lh_conf *);
+static int	chk_mail_vendor(const struct lh_conf *);
 
 struct good {
 	const char	*name;
@@ -518,6 +637,27 @@ static const struct good good[] = {
 	    "rate_limit_key = 1000000\n", chk_rates_max },
 	{ "api settings without keys_dir", API "rate_limit_key = 5\n",
 	    chk_api_only_rates },
+	{ "from, a bare address", MAILON, chk_mail_bare },
+	{ "from, name and address", MAILS
+	    "from = Acme Tools Ltd. <billing@acme.example>   # comment\n",
+	    chk_mail_named },
+	{ "from, quoted name", MAILS
+	    "from = \"Acme, Inc. <sales>\"<billing@acme.example>\n",
+	    chk_mail_quoted },
+	{ "from, address in brackets only", MAILS
+	    "from = <billing@acme.example>\n", chk_mail_brackets },
+	{ "mail settings without from", MAILS "vendor_name = Acme\n"
+	    "timeout = 5\n", chk_mail_off },
+	{ "mail minimums", MAILON "expiry_notice = 0\ndeliver_after = 0\n"
+	    "timeout = 1\n", chk_mail_mins },
+	{ "mail maximums", MAILON "expiry_notice = 366d\n"
+	    "deliver_after = 100\ntimeout = 600\n", chk_mail_maxes },
+	{ "sendmail 16 words, tabs", MAILON "sendmail = /usr/lib/sendmail"
+	    "\t-t -i 4 5 6 7 8 9 10 11 12 13 14 15 16\n", chk_mail_words },
+	{ "templates_dir trailing slashes dropped", MAILON
+	    "templates_dir = /etc/licensehook/templates//\n", chk_mail_dir },
+	{ "vendor_name UTF-8, with '#'", MAILON
+	    "vendor_name = Caf\xc3\xa9 No#1   # comment\n", chk_mail_vendor },
 };
 
 static int
@@ -773,6 +913,77 @@ chk_api_only_rates(const struct lh_conf *c)
 	    c->api.rate_address == 120;
 }
 
+static int
+chk_mail_bare(const struct lh_conf *c)
+{
+	return c->mail.from != NULL &&
+	    strcmp(c->mail.from, "shop@example.com") == 0;
+}
+
+static int
+chk_mail_named(const struct lh_conf *c)
+{
+	return c->mail.from != NULL &&
+	    strcmp(c->mail.from, "Acme Tools Ltd. <billing@acme.example>") == 0;
+}
+
+static int
+chk_mail_quoted(const struct lh_conf *c)
+{
+	return c->mail.from != NULL && strcmp(c->mail.from,
+	    "\"Acme, Inc. <sales>\"<billing@acme.example>") == 0;
+}
+
+static int
+chk_mail_brackets(const struct lh_conf *c)
+{
+	return c->mail.from != NULL &&
+	    strcmp(c->mail.from, "<billing@acme.example>") == 0;
+}
+
+static int
+chk_mail_off(const struct lh_conf *c)
+{
+	/* Mail stays off; the other settings are kept for when it is on. */
+	return c->mail.from == NULL && c->mail.vendor_name != NULL &&
+	    strcmp(c->mail.vendor_name, "Acme") == 0 && c->mail.timeout == 5;
+}
+
+static int
+chk_mail_mins(const struct lh_conf *c)
+{
+	return c->mail.expiry_notice == 0 && c->mail.deliver_after == 0 &&
+	    c->mail.timeout == 1;
+}
+
+static int
+chk_mail_maxes(const struct lh_conf *c)
+{
+	return c->mail.expiry_notice == 366 * 86400L &&
+	    c->mail.deliver_after == 100 && c->mail.timeout == 600;
+}
+
+static int
+chk_mail_words(const struct lh_conf *c)
+{
+	return strcmp(c->mail.sendmail, "/usr/lib/sendmail\t-t -i 4 5 6 7 8 "
+	    "9 10 11 12 13 14 15 16") == 0;
+}
+
+static int
+chk_mail_dir(const struct lh_conf *c)
+{
+	return c->mail.templates_dir != NULL &&
+	    strcmp(c->mail.templates_dir, "/etc/licensehook/templates") == 0;
+}
+
+static int
+chk_mail_vendor(const struct lh_conf *c)
+{
+	return c->mail.vendor_name != NULL &&
+	    strcmp(c->mail.vendor_name, "Caf\xc3\xa9 No#1") == 0;
+}
+
 static void
 test_bad(void)
 {
@@ -874,6 +1085,37 @@ check_full(const struct lh_conf *c, const char *how)
 	    LH_ALLOW(LH_LIC_TRIALING), "%s: allowed_statuses", how);
 	is_int(c->api.rate_address, 300, "%s: rate_limit_address", how);
 	is_int(c->api.rate_key, 30, "%s: rate_limit_key", how);
+	is_str(c->mail.from, "\"Acme, Inc.\" <billing@acme.example>",
+	    "%s: mail from", how);
+	is_str(c->mail.vendor_name, "Acme Tools", "%s: vendor_name", how);
+	is_str(c->mail.support_email, "help@acme.example",
+	    "%s: support_email", how);
+	is_str(c->mail.portal_url, "https://billing.acme.example/portal",
+	    "%s: portal_url", how);
+	is_str(c->mail.sendmail, "/usr/sbin/sendmail -t -i -f "
+	    "bounces@acme.example", "%s: sendmail", how);
+	is_str(c->mail.templates_dir, "/etc/licensehook/templates",
+	    "%s: templates_dir", how);
+	is_int(c->mail.expiry_notice, 10 * 86400, "%s: expiry_notice", how);
+	is_int(c->mail.deliver_after, 5, "%s: deliver_after", how);
+	is_int(c->mail.timeout, 20, "%s: mail timeout", how);
+}
+
+/* [mail] defaults, as licensehook.conf(5) states them: mail is off. */
+static void
+check_mail_defaults(const struct lh_conf *c, const char *how)
+{
+	ok(c->mail.from == NULL, "%s: no from (mail off)", how);
+	ok(c->mail.vendor_name == NULL, "%s: no vendor_name", how);
+	ok(c->mail.support_email == NULL, "%s: no support_email", how);
+	ok(c->mail.portal_url == NULL, "%s: no portal_url", how);
+	is_str(c->mail.sendmail, "/usr/sbin/sendmail -t -i",
+	    "%s: sendmail /usr/sbin/sendmail -t -i", how);
+	ok(c->mail.templates_dir == NULL,
+	    "%s: templates_dir the shipped one", how);
+	is_int(c->mail.expiry_notice, 7 * 86400, "%s: expiry_notice 7d", how);
+	is_int(c->mail.deliver_after, 3, "%s: deliver_after 3", how);
+	is_int(c->mail.timeout, 30, "%s: mail timeout 30", how);
 }
 
 /* [api] defaults, as licensehook.conf(5) states them: the API is off. */
@@ -966,6 +1208,7 @@ test_defaults(void)
 	ok(conf_tier_by_name(c, "basic") == NULL, "minimal: no tier found");
 	check_life_defaults(c, "minimal");
 	check_api_defaults(c, "minimal");
+	check_mail_defaults(c, "minimal");
 	conf_free(c);
 
 	/* An empty [lifecycle] section changes nothing. */
@@ -975,6 +1218,15 @@ test_defaults(void)
 		printf("#   error \"%s\"\n", err);
 	if (c != NULL)
 		check_life_defaults(c, "empty lifecycle");
+	conf_free(c);
+
+	/* Nor does an empty [mail] section: mail stays off. */
+	c = NULL;
+	r = conf_parse(MAILS, strlen(MAILS), &c, err, sizeof(err));
+	if (!ok(r == LH_OK && c != NULL, "empty mail: parses"))
+		printf("#   error \"%s\"\n", err);
+	if (c != NULL)
+		check_mail_defaults(c, "empty mail");
 	conf_free(c);
 
 	/* Nor does an empty [api] section: the API stays off. */
@@ -1053,6 +1305,61 @@ test_keys_dir_len(void)
 			    "bytes", "keys_dir of %zu bytes: message", n);
 		}
 		conf_free(c);
+	}
+}
+
+/*
+ * [mail] lengths at the limit and one past it: from and vendor_name 256
+ * bytes, templates_dir 960, portal_url and sendmail 1024 (the line limit
+ * leaves room for them only without the "key = " around them, so the
+ * longest that fit a line are tried).
+ */
+static void
+test_mail_len(void)
+{
+	static const struct {
+		const char	*key;
+		const char	*head;	/* before the filler */
+		const char	*tail;	/* after it */
+		size_t		 max;	/* the whole value, 0: no limit hit */
+		const char	*want;	/* past the max */
+	} lens[] = {
+		{ "from", "", " <shop@example.com>", 256,
+		    "line 6: mail.from: longer than 256 bytes" },
+		{ "vendor_name", "", "", 256,
+		    "line 6: mail.vendor_name: longer than 256 bytes" },
+		{ "templates_dir", "/", "", LH_PATH_MAX - 64,
+		    "line 6: mail.templates_dir: longer than 960 bytes" },
+	};
+	struct lh_conf	*c;
+	char		 err[ERRLEN], text[2048], val[1200];
+	size_t		 i, n, hl, tl;
+	enum lh_err	 r;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		hl = strlen(lens[i].head);
+		tl = strlen(lens[i].tail);
+		for (n = lens[i].max; n <= lens[i].max + 1; n++) {
+			memcpy(val, lens[i].head, hl);
+			memset(val + hl, 'a', n - hl - tl);
+			memcpy(val + n - tl, lens[i].tail, tl);
+			val[n] = '\0';
+			snprintf(text, sizeof(text), MAILS "%s = %s\n",
+			    lens[i].key, val);
+			c = NULL;
+			r = conf_parse(text, strlen(text), &c, err,
+			    sizeof(err));
+			if (n == lens[i].max)
+				ok(r == LH_OK && c != NULL, "%s of %zu bytes: "
+				    "accepted", lens[i].key, n);
+			else {
+				ok(r == LH_ERR_CONF && c == NULL, "%s of %zu "
+				    "bytes: rejected", lens[i].key, n);
+				is_str(err, lens[i].want, "%s of %zu bytes: "
+				    "message", lens[i].key, n);
+			}
+			conf_free(c);
+		}
 	}
 }
 
@@ -1330,6 +1637,7 @@ test_sample(void)
 		    "sample: busy_timeout is the default");
 		check_life_defaults(c, "sample");
 		check_api_defaults(c, "sample");
+		check_mail_defaults(c, "sample");
 		ok(c->ntiers >= 2 && c->tiers[0].rank < c->tiers[1].rank,
 		    "sample: basic ranks below pro");
 	}
@@ -1391,6 +1699,7 @@ main(void)
 	test_secret_len();
 	test_statuses();
 	test_keys_dir_len();
+	test_mail_len();
 	test_limits();
 	test_lookup();
 	test_args();

@@ -54,10 +54,34 @@ usage(int status)
 	exit(status);
 }
 
+/*
+ * s for a terminal: "-" when empty, control bytes as \xNN, so that a
+ * customer's name can neither forge lines nor send escape sequences.
+ * The result lives in one of a few rotating static buffers.
+ */
 static const char *
 or_dash(const char *s)
 {
-	return s != NULL && *s != '\0' ? s : "-";
+	static char	 bufs[4][LH_FIELD_MAX * 4 + 1];
+	static int	 next;
+	char		*b;
+	size_t		 o = 0;
+	unsigned char	 c;
+
+	if (s == NULL || *s == '\0')
+		return "-";
+	b = bufs[next];
+	next = (next + 1) % 4;
+	for (; *s != '\0' && o + 5 < sizeof(bufs[0]); s++) {
+		c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(b + o, sizeof(bufs[0]) - o, "\\x%02x", c);
+			o += 4;
+		} else
+			b[o++] = (char)c;
+	}
+	b[o] = '\0';
+	return b;
 }
 
 /* UTC, ISO 8601; "-" for 0. */

@@ -330,18 +330,20 @@ licenses_handle(struct lh_ctx *ctx, enum lh_api_op op,
 		goto out;
 	r = licenses_answer(op, lr, ar.want_token, now, resp);
  out:
+	/* SQLite's reason first: ROLLBACK replaces it. */
+	if (r != LH_OK && resp->detail[0] == '\0' && r >= LH_ERR_DB_BUSY &&
+	    r <= LH_ERR_DB)
+		snprintf(resp->detail, sizeof(resp->detail), "%s",
+		    db_errmsg(ctx->db));
 	if (in_tx)
 		db_rollback(ctx->db);
 	if (r != LH_OK) {
 		free(resp->dynbody);
 		resp->dynbody = NULL;
 		resp->outcome[0] = '\0';
-		if (resp->detail[0] == '\0' && r >= LH_ERR_DB_BUSY &&
-		    r <= LH_ERR_DB)
-			snprintf(resp->detail, sizeof(resp->detail), "%s",
-			    db_errmsg(ctx->db));
 		webhook_fail(resp, r);
-		if (r == LH_ERR_DB_CORRUPT || r == LH_ERR_DB_IO) {
+		if (r == LH_ERR_DB_CORRUPT || r == LH_ERR_DB_IO ||
+		    r == LH_ERR_DB_READONLY) {
 			db_close(ctx->db);
 			ctx->db = NULL;
 		}

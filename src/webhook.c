@@ -528,17 +528,20 @@ webhook_stripe(struct lh_ctx *ctx, const struct lh_request *req, time_t now,
 		    a.outcome + 9);
 	r = LH_OK;
  out:
+	/* SQLite's reason first: ROLLBACK replaces it. */
+	if (r != LH_OK && resp->detail[0] == '\0' && r >= LH_ERR_DB_BUSY &&
+	    r <= LH_ERR_DB)
+		snprintf(resp->detail, sizeof(resp->detail), "%s",
+		    db_errmsg(ctx->db));
 	if (in_tx)
 		db_rollback(ctx->db);
 	if (r != LH_OK) {
-		if (resp->detail[0] == '\0' && r >= LH_ERR_DB_BUSY &&
-		    r <= LH_ERR_DB)
-			snprintf(resp->detail, sizeof(resp->detail), "%s",
-			    db_errmsg(ctx->db));
 		webhook_fail(resp, r);
-		/* After corruption or an I/O error the handle may be stuck:
+		/* After corruption or an I/O error the handle may be stuck,
+		 * and one opened while the file was read-only stays so:
 		 * drop it and open afresh on the next request. */
-		if (r == LH_ERR_DB_CORRUPT || r == LH_ERR_DB_IO) {
+		if (r == LH_ERR_DB_CORRUPT || r == LH_ERR_DB_IO ||
+		    r == LH_ERR_DB_READONLY) {
 			db_close(ctx->db);
 			ctx->db = NULL;
 		}

@@ -185,16 +185,36 @@ webhook_mail_get(struct lh_ctx *ctx, const char *key, struct db_keyinfo *ki,
 
 /*
  * The notices a license change calls for: the key for a new license
- * (before is NULL), what mailfmt_due() finds due in the new state, and
- * a reinstatement when a suspended or grace license works normally
- * again.
+ * (before is NULL), what mailfmt_due() finds due in the new state, a
+ * reinstatement when a suspended or grace license works normally again,
+ * and a downgrade that this change put in force, or whose date had come
+ * but which this change folded into the tier (old_facts held it as
+ * pending; the new facts no longer show it, so mailfmt_due() cannot).
+ * A downgrade anchors on its pending date when it had one, as
+ * mailfmt_due() does, so that tick and webhook queue it once.
  */
+/* 1 if the effective tier went down a rank with this change. */
+static int
+webhook_downgraded(const struct lh_conf *conf, const struct lh_lic_view *a,
+    const struct lh_lic_view *b)
+{
+	const struct lh_tier	*ta, *tb;
+
+	if (a->tier == NULL || b->tier == NULL)
+		return 0;
+	ta = conf_tier_by_name(conf, a->tier);
+	tb = conf_tier_by_name(conf, b->tier);
+	return ta != NULL && tb != NULL && tb->rank < ta->rank;
+}
+
 static enum lh_err
 webhook_notices(struct lh_ctx *ctx, const struct lh_event *ev,
-    const char *key, const struct lh_lic_view *before,
-    const struct lh_lic_view *after, time_t now)
+    const char *key, const struct lh_lic_facts *old_facts,
+    const struct lh_lic_view *before, const struct lh_lic_view *after,
+    time_t now)
 {
 	struct db_keyinfo	 ki;
+	long long		 anchor;
 	enum lh_err		 r;
 	int			 found, queued;
 
@@ -205,6 +225,20 @@ webhook_notices(struct lh_ctx *ctx, const struct lh_event *ev,
 		goto out;
 	if ((r = mail_queue_due(ctx->mail, ctx->db, ctx->conf, &ki.lic, after,
 	    now, &queued)) != LH_OK)
+		goto out;
+	if (old_facts != NULL && after->valid && after->grace ==
+	    LH_GRACE_NONE && webhook_downgraded(ctx->conf, before, after)) {
+		anchor = old_facts->pending_tier[0] != '\0' &&
+		    old_facts->pending_at <= (long long)now ?
+		    old_facts->pending_at : ev->created;
+		if ((r = webhook_notice(ctx, &ki, LH_NOTICE_DOWNGRADED,
+		    anchor, now)) != LH_OK)
+			goto out;
+	} else if (old_facts != NULL && old_facts->pending_tier[0] != '\0' &&
+	    old_facts->pending_at <= (long long)now &&
+	    ki.lic.facts.pending_tier[0] == '\0' && after->valid &&
+	    (r = webhook_notice(ctx, &ki, LH_NOTICE_DOWNGRADED,
+	    old_facts->pending_at, now)) != LH_OK)
 		goto out;
 	if (before != NULL && (before->status == LH_LIC_SUSPENDED ||
 	    before->status == LH_LIC_GRACE) &&
@@ -258,7 +292,7 @@ webhook_create(struct lh_ctx *ctx, const struct lh_event *ev,
 	    &view)) != LH_OK)
 		goto out;
 	keygen_mask(key, a->key_masked, sizeof(a->key_masked));
-	r = webhook_notices(ctx, ev, key, NULL, &view, now);
+	r = webhook_notices(ctx, ev, key, NULL, NULL, &view, now);
  out:
 	OPENSSL_cleanse(key, sizeof(key));
 	return r;
@@ -281,7 +315,8 @@ webhook_update(struct lh_ctx *ctx, const struct lh_event *ev,
 	if ((r = db_audit_put(ctx->db, old->id, now, ev->id, &before, &after))
 	    != LH_OK)
 		return r;
-	return webhook_notices(ctx, ev, old->key, &before, &after, now);
+	return webhook_notices(ctx, ev, old->key, &old->facts, &before, &after,
+	    now);
 }
 
 /*

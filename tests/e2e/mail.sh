@@ -512,6 +512,44 @@ is "$(spool_with '^Subject: Example Shop: your license works again$')" 1 \
 post_event "$E.paid.json"
 is "$(notices "$LID" reinstated)" 1 "invoice.paid again (duplicate): nothing more"
 
+# ---- a downgrade put in force ----------------------------------------------
+
+# A plan change to a lower tier after the paid period ended (the key
+# still works for the day of slack) takes effect at once: the customer
+# hears of it once, whoever notices first, webhook or tick.
+DG_CONF=$LH_TMP/downgrade.conf
+sed 's/^\[tier basic\]$/[tier basic]\
+prices = price_BASIC_M/' "$LH_CONF" >"$DG_CONF"
+chmod 600 "$DG_CONF"
+SUB_DG=sub_dg_$(uniq_id)
+CUS_DG=cus_dg_$(uniq_id)
+make_event "$E.dg0" session="cs_dg_$(uniq_id)" sub="$SUB_DG" \
+    customer="$CUS_DG" email=dg@example.com name=Dee plan=pro
+sh "$GEN" old >"$E.dg" <<EOF || bail_out "gen.sh failed"
+set cus=$CUS_DG sub=$SUB_DG
+customer.subscription.created id=evt_dg1_$(uniq_id) created=$((NOW - 60)) status=active price=price_PRO_M pstart=$((NOW - 30 * D)) pend=$((NOW - 100))
+customer.subscription.updated id=evt_dg2_$(uniq_id) created=$((NOW - 50)) status=active price=price_BASIC_M pstart=$((NOW - 30 * D)) pend=$((NOW - 100))
+EOF
+LH_CONF_SAVED=$LH_CONF
+LH_CONF=$DG_CONF
+sed -n 1p "$E.dg" >"$E.dg1"
+sed -n 2p "$E.dg" >"$E.dg2"
+post_cgi "$E.dg0"
+is "$HTTP_STATUS" 200 "downgrade: the pro checkout answered 200"
+post_cgi "$E.dg1"
+is "$HTTP_STATUS" 200 "downgrade: the pro subscription answered 200"
+DG=$(sql "SELECT id FROM licenses WHERE subscription_id = '$SUB_DG'")
+post_cgi "$E.dg2"
+is "$HTTP_STATUS" 200 "downgrade: the change to basic answered 200"
+is "$(sql "SELECT eff_tier FROM licenses WHERE id = $DG")" basic \
+    "downgrade: in force at once (the period had ended)"
+is "$(notices "$DG" downgraded)" 1 "downgrade: one downgraded notice queued"
+post_cgi "$E.dg2"
+ctl tick
+is "$(notices "$DG" downgraded)" 1 \
+    "downgrade: a duplicate event and a tick queue nothing more"
+LH_CONF=$LH_CONF_SAVED
+
 # ---- mail off --------------------------------------------------------------------
 
 write_config "$LH_TMP/nomail.conf"

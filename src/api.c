@@ -116,7 +116,6 @@ static const struct api_op_def {
 				"activation limit"
 #define API_E_INTERNAL		"internal error"
 
-static int		 utf8_valid(const unsigned char *, size_t);
 static int		 text_ok(const char *, size_t);
 static int		 tchar(int);
 static int		 ows(int);
@@ -128,9 +127,8 @@ static enum lh_err	 field_seen(unsigned *, int);
 static int		 hexval(int);
 static enum lh_err	 pct_decode(const char *, size_t, char *, size_t *);
 static enum lh_err	 form_parse(const char *, size_t, struct lh_api_req *);
-static int		 json_scan(const unsigned char *, size_t);
-static int		 json_tail_blank(const char *, const char *);
-static enum lh_err	 json_parse(const char *, size_t, struct lh_api_req *);
+static enum lh_err	 object_parse(const char *, size_t,
+			    struct lh_api_req *);
 static enum lh_api_code	 state_code(const struct lh_lic_view *);
 static const char	*state_error(enum lh_api_code);
 static int		 code_usable(enum lh_api_code);
@@ -150,55 +148,6 @@ static enum lh_err	 fmt_entitlement(cJSON *,
 /* ---- request bodies ------------------------------------------------ */
 
 /*
- * Strict UTF-8 (Unicode 15, table 3-7): no overlong forms, no UTF-16
- * surrogates, nothing above U+10FFFF.  The same check as event.c's.
- * Returns 1 or 0.
- */
-static int
-utf8_valid(const unsigned char *p, size_t len)
-{
-	size_t		 i, k, n;
-	unsigned char	 c, lo, hi;
-
-	for (i = 0; i < len; i += n + 1) {
-		c = p[i];
-		n = 0;
-		if (c < 0x80)
-			continue;
-		lo = 0x80;
-		hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c == 0xe0) {
-			n = 2;
-			lo = 0xa0;
-		} else if (c == 0xed) {
-			n = 2;
-			hi = 0x9f;
-		} else if (c >= 0xe1 && c <= 0xef)
-			n = 2;
-		else if (c == 0xf0) {
-			n = 3;
-			lo = 0x90;
-		} else if (c >= 0xf1 && c <= 0xf3)
-			n = 3;
-		else if (c == 0xf4) {
-			n = 3;
-			hi = 0x8f;
-		} else
-			return 0;
-		if (len - i <= n)
-			return 0;
-		if (p[i + 1] < lo || p[i + 1] > hi)
-			return 0;
-		for (k = 2; k <= n; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-	}
-	return 1;
-}
-
-/*
  * A value licensehook keeps: valid UTF-8 without control characters,
  * neither C0 (NUL included) and DEL nor C1 (U+0080..U+009F, UTF-8
  * C2 80..C2 9F).  Instance names end up in logs, the database and
@@ -211,12 +160,12 @@ text_ok(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t		 i;
 
-	if (!utf8_valid(p, len))
+	if (!json_utf8_valid(p, len))
 		return 0;
 	for (i = 0; i < len; i++) {
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			return 0;
-		/* utf8_valid() guarantees the continuation byte. */
+		/* json_utf8_valid() guarantees the continuation byte. */
 		if (p[i] == 0xc2 && p[i + 1] <= 0x9f)
 			return 0;
 	}
@@ -464,105 +413,22 @@ form_parse(const char *body, size_t len, struct lh_api_req *req)
 }
 
 /*
- * One cheap pass over the raw body before cJSON sees it, as in event.c:
- * nesting of at most LH_JSON_DEPTH_MAX; no raw control bytes (RFC 8259
- * §7), which cJSON would take as whitespace or copy into strings; no
- * bytes above 0x7e outside strings (a byte order mark included); and no
- * "\u0000", which cJSON decodes into a NUL that cuts a C string short
- * ("license_key\u0000x" would read as "license_key").  Returns 1 or 0.
- */
-static int
-json_scan(const unsigned char *p, size_t len)
-{
-	size_t	 i, depth = 0;
-	int	 instr = 0;
-
-	for (i = 0; i < len; i++) {
-		if (instr) {
-			if (p[i] < 0x20)
-				return 0;
-			if (p[i] == '"')
-				instr = 0;
-			else if (p[i] == '\\') {
-				if (len - i < 2)
-					return 0;
-				if (p[i + 1] == 'u' && len - i >= 6 &&
-				    memcmp(p + i + 2, "0000", 4) == 0)
-					return 0;
-				i++;
-			}
-			continue;
-		}
-		switch (p[i]) {
-		case '"':
-			instr = 1;
-			break;
-		case '[':
-		case '{':
-			if (++depth > LH_JSON_DEPTH_MAX)
-				return 0;
-			break;
-		case ']':
-		case '}':
-			if (depth == 0)
-				return 0;
-			depth--;
-			break;
-		case ' ':
-		case '\t':
-		case '\n':
-		case '\r':
-			break;
-		default:
-			if (p[i] < 0x20 || p[i] > 0x7e)
-				return 0;
-			break;
-		}
-	}
-	return 1;
-}
-
-/* Only JSON whitespace (RFC 8259 §2) may follow the object.  1 or 0. */
-static int
-json_tail_blank(const char *p, const char *end)
-{
-	for (; p < end; p++)
-		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			return 0;
-	return 1;
-}
-
-/*
  * Exactly one JSON object.  Its members are walked once, matching names
  * exactly; a known field twice is an error.  String fields take strings
  * and "token" takes true or false; null counts as absent, as in event.c.
  * Members of other names may hold anything.
  */
 static enum lh_err
-json_parse(const char *body, size_t len, struct lh_api_req *req)
+object_parse(const char *body, size_t len, struct lh_api_req *req)
 {
 	const cJSON	*c;
 	cJSON		*root = NULL;
-	char		*buf = NULL;
-	const char	*end = NULL;
 	unsigned	 seen = 0;
-	enum lh_err	 r = LH_ERR_API_REQUEST;
+	enum lh_err	 r;
 	int		 f;
 
-	if (len == 0 || !utf8_valid((const unsigned char *)body, len) ||
-	    !json_scan((const unsigned char *)body, len))
-		goto out;
-	/* A terminated copy, for the reason event_parse() gives. */
-	if ((buf = malloc(len + 1)) == NULL) {
-		r = LH_ERR_NOMEM;
-		goto out;
-	}
-	memcpy(buf, body, len);
-	buf[len] = '\0';
-	if ((root = cJSON_ParseWithLengthOpts(buf, len, &end, 0)) == NULL)
-		goto out;
-	if (!cJSON_IsObject(root) || end == NULL || end < buf ||
-	    end > buf + len || !json_tail_blank(end, buf + len))
+	if ((r = json_parse_object(body, len, LH_ERR_API_REQUEST,
+	    &root)) != LH_OK)
 		goto out;
 
 	for (c = root->child; c != NULL; c = c->next) {
@@ -590,7 +456,6 @@ json_parse(const char *body, size_t len, struct lh_api_req *req)
 	r = LH_OK;
  out:
 	cJSON_Delete(root);
-	free(buf);
 	return r;
 }
 
@@ -613,7 +478,7 @@ api_parse(const char *content_type, const char *body, size_t len,
 	if (media == MEDIA_FORM)
 		r = form_parse(body, len, &req);
 	else
-		r = json_parse(body, len, &req);
+		r = object_parse(body, len, &req);
 	if (r != LH_OK)
 		goto out;
 	*out = req;
@@ -826,7 +691,7 @@ add_str(cJSON *obj, const char *name, const char *s)
 	if (s == NULL)
 		return cJSON_AddNullToObject(obj, name) != NULL ? LH_OK :
 		    LH_ERR_NOMEM;
-	if (!utf8_valid((const unsigned char *)s, strlen(s)))
+	if (!json_utf8_valid((const unsigned char *)s, strlen(s)))
 		return LH_ERR_INTERNAL;
 	return cJSON_AddStringToObject(obj, name, s) != NULL ? LH_OK :
 	    LH_ERR_NOMEM;
@@ -910,7 +775,8 @@ add_features(cJSON *obj, const char *features)
 		*e = '\0';
 		if (*p == '\0')
 			continue;
-		if (!utf8_valid((const unsigned char *)p, (size_t)(e - p))) {
+		if (!json_utf8_valid((const unsigned char *)p,
+		    (size_t)(e - p))) {
 			r = LH_ERR_INTERNAL;
 			goto out;
 		}

@@ -37,9 +37,6 @@ struct event_kind {
 	enum lh_err		(*parse)(const cJSON *, struct lh_event *);
 };
 
-static int		 utf8_valid(const unsigned char *, size_t);
-static int		 json_scan(const unsigned char *, size_t);
-static int		 json_tail_blank(const char *, const char *);
 static enum lh_err	 obj_get(const cJSON *, const char *, const cJSON **);
 static enum lh_err	 str_copy(const cJSON *, char **);
 static enum lh_err	 str_dup(const char *, char **);
@@ -120,133 +117,6 @@ static const struct event_kind event_kinds[] = {
 	{ "charge.dispute.closed", LH_EVT_DISPUTE_CLOSED, "dispute",
 	    parse_dispute },
 };
-
-/*
- * Strict UTF-8 (Unicode 15, table 3-7): no overlong forms, no UTF-16
- * surrogates (U+D800..U+DFFF), nothing above U+10FFFF.  Returns 1 or 0.
- */
-static int
-utf8_valid(const unsigned char *p, size_t len)
-{
-	size_t		 i, k, n;
-	unsigned char	 c, lo, hi;
-
-	for (i = 0; i < len; i += n + 1) {
-		c = p[i];
-		n = 0;
-		if (c < 0x80)
-			continue;
-		lo = 0x80;
-		hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c == 0xe0) {
-			n = 2;
-			lo = 0xa0;
-		} else if (c == 0xed) {
-			n = 2;
-			hi = 0x9f;
-		} else if (c >= 0xe1 && c <= 0xef)
-			n = 2;
-		else if (c == 0xf0) {
-			n = 3;
-			lo = 0x90;
-		} else if (c >= 0xf1 && c <= 0xf3)
-			n = 3;
-		else if (c == 0xf4) {
-			n = 3;
-			hi = 0x8f;
-		} else
-			return 0;
-		if (len - i <= n)
-			return 0;
-		if (p[i + 1] < lo || p[i + 1] > hi)
-			return 0;
-		for (k = 2; k <= n; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-	}
-	return 1;
-}
-
-/*
- * One cheap pass over the raw body before cJSON sees it.  Returns 1 if
- * the body may be handed to the parser, 0 to reject it.
- *
- * - Nesting: cJSON recurses once per level and allows 1000 levels; we
- *   allow LH_JSON_DEPTH_MAX, counting [ and { outside strings.
- * - Control bytes: RFC 8259 §7 requires them escaped inside strings, and
- *   only space, tab, LF and CR are whitespace (§2).  cJSON skips any byte
- *   up to 0x20 as whitespace and copies raw control bytes into strings,
- *   so it would accept both.  A raw NUL is rejected here too.
- * - Bytes above 0x7e outside strings are never valid JSON; this also
- *   refuses a byte order mark, which cJSON would skip (RFC 8259 §8.1).
- * - "\u0000": cJSON decodes it into a NUL inside a C string, silently
- *   cutting the value (or a key: "id\u0000x" would read as "id").  No
- *   Stripe field needs a NUL, so a body holding that escape in any string
- *   is refused.  Tracking escapes keeps "\\u0000" (a backslash followed
- *   by the text u0000) legal.
- */
-static int
-json_scan(const unsigned char *p, size_t len)
-{
-	size_t	 i, depth = 0;
-	int	 instr = 0;
-
-	for (i = 0; i < len; i++) {
-		if (instr) {
-			if (p[i] < 0x20)
-				return 0;
-			if (p[i] == '"')
-				instr = 0;
-			else if (p[i] == '\\') {
-				if (len - i < 2)
-					return 0;
-				if (p[i + 1] == 'u' && len - i >= 6 &&
-				    memcmp(p + i + 2, "0000", 4) == 0)
-					return 0;
-				i++;
-			}
-			continue;
-		}
-		switch (p[i]) {
-		case '"':
-			instr = 1;
-			break;
-		case '[':
-		case '{':
-			if (++depth > LH_JSON_DEPTH_MAX)
-				return 0;
-			break;
-		case ']':
-		case '}':
-			if (depth == 0)
-				return 0;
-			depth--;
-			break;
-		case ' ':
-		case '\t':
-		case '\n':
-		case '\r':
-			break;
-		default:
-			if (p[i] < 0x20 || p[i] > 0x7e)
-				return 0;
-			break;
-		}
-	}
-	return 1;
-}
-
-/* Only JSON whitespace (RFC 8259 §2) may follow the object.  1 or 0. */
-static int
-json_tail_blank(const char *p, const char *end)
-{
-	for (; p < end; p++)
-		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			return 0;
-	return 1;
-}
 
 /*
  * The member key of object obj, or NULL in *out when absent.  Unlike
@@ -1049,43 +919,12 @@ event_parse(const char *body, size_t len, struct lh_event **out)
 	struct lh_event		*e = NULL;
 	const cJSON		*obj;
 	cJSON			*root = NULL;
-	char			*buf = NULL;
-	const char		*end = NULL;
 	enum lh_err		 r = LH_ERR_INTERNAL;
 
 	if (out == NULL)
 		return LH_ERR_INTERNAL;
 	*out = NULL;
-	if (body == NULL && len != 0)
-		goto out;
-
-	r = LH_ERR_JSON;
-	if (len == 0)
-		goto out;
-	if (!utf8_valid((const unsigned char *)body, len))
-		goto out;
-	if (!json_scan((const unsigned char *)body, len))
-		goto out;
-
-	/*
-	 * Reads past buffer_length have been reported against cJSON's
-	 * length-bounded parser (cJSON issues #804 and #778; not reproduced
-	 * with 1.7.15 here).  Our body need not be NUL-terminated, so cJSON
-	 * parses a terminated copy of exactly len bytes: a stray read then
-	 * meets the NUL instead of leaving the buffer.
-	 */
-	if ((buf = malloc(len + 1)) == NULL) {
-		r = LH_ERR_NOMEM;
-		goto out;
-	}
-	memcpy(buf, body, len);
-	buf[len] = '\0';
-
-	/* cJSON gives no reason on failure; a malformed body is likelier. */
-	if ((root = cJSON_ParseWithLengthOpts(buf, len, &end, 0)) == NULL)
-		goto out;
-	if (!cJSON_IsObject(root) || end == NULL || end < buf ||
-	    end > buf + len || !json_tail_blank(end, buf + len))
+	if ((r = json_parse_object(body, len, LH_ERR_JSON, &root)) != LH_OK)
 		goto out;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
@@ -1119,7 +958,6 @@ event_parse(const char *body, size_t len, struct lh_event **out)
  out:
 	event_free(e);
 	cJSON_Delete(root);
-	free(buf);
 	return r;
 }
 

@@ -215,6 +215,29 @@ enum lh_err	 sig_stripe_verify(const char *header, const void *body,
 enum lh_err	 sig_stripe_fmt(const char *secret, long long t,
 		    const void *body, size_t bodylen, char hex[65]);
 
+/* ---- strict JSON (json.c) ------------------------------------------ */
+
+struct cJSON;
+
+/* Strict UTF-8 (no overlong forms, surrogates or > U+10FFFF): 1 or 0. */
+int		 json_utf8_valid(const unsigned char *p, size_t len);
+/*
+ * Pre-parse scan of raw JSON: 1 if nested at most LH_JSON_DEPTH_MAX,
+ * free of raw control bytes, of bytes above 0x7e outside strings and of
+ * "\u0000"; else 0.  p need not be NUL-terminated.
+ */
+int		 json_scan(const unsigned char *p, size_t len);
+/* 1 if [p, end) holds only JSON whitespace (space, tab, LF, CR), else 0. */
+int		 json_tail_blank(const char *p, const char *end);
+/*
+ * Parse body (len bytes, need not be NUL-terminated) as exactly one
+ * object after the two checks above, only whitespace after it.  Returns
+ * bad on any malformed input, LH_ERR_NOMEM, or LH_OK with the tree in
+ * *out, which the caller frees with cJSON_Delete().
+ */
+enum lh_err	 json_parse_object(const char *body, size_t len,
+		    enum lh_err bad, struct cJSON **out);
+
 /* ---- events (event.c) ---------------------------------------------- */
 
 enum lh_evt_type {

@@ -95,7 +95,6 @@ static int		 b64u_ok(const char *, size_t);
 static enum lh_err	 b64u_enc(const uint8_t *, size_t, char *, size_t);
 static enum lh_err	 b64u_dec(const char *, size_t, uint8_t *, size_t,
 			    size_t *);
-static int		 utf8_valid(const unsigned char *, size_t);
 static int		 tok_str_ok(const char *, size_t, enum tok_class);
 static int		 tok_field_ok(const char *, size_t, size_t, size_t,
 			    enum tok_class, size_t *);
@@ -218,54 +217,6 @@ b64u_dec(const char *s, size_t len, uint8_t *out, size_t outmax,
 	return LH_OK;
 }
 
-/*
- * Strict UTF-8 (Unicode 15, table 3-7), as event.c checks bodies: no
- * overlong forms, no surrogates, nothing above U+10FFFF.  Returns 1 or 0.
- */
-static int
-utf8_valid(const unsigned char *p, size_t len)
-{
-	size_t		 i, k, n;
-	unsigned char	 c, lo, hi;
-
-	for (i = 0; i < len; i += n + 1) {
-		c = p[i];
-		n = 0;
-		if (c < 0x80)
-			continue;
-		lo = 0x80;
-		hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c == 0xe0) {
-			n = 2;
-			lo = 0xa0;
-		} else if (c == 0xed) {
-			n = 2;
-			hi = 0x9f;
-		} else if (c >= 0xe1 && c <= 0xef)
-			n = 2;
-		else if (c == 0xf0) {
-			n = 3;
-			lo = 0x90;
-		} else if (c >= 0xf1 && c <= 0xf3)
-			n = 3;
-		else if (c == 0xf4) {
-			n = 3;
-			hi = 0x8f;
-		} else
-			return 0;
-		if (len - i <= n)
-			return 0;
-		if (p[i + 1] < lo || p[i + 1] > hi)
-			return 0;
-		for (k = 2; k <= n; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-	}
-	return 1;
-}
-
 static int
 tok_blank(char c)
 {
@@ -304,7 +255,7 @@ tok_str_ok(const char *s, size_t len, enum tok_class class)
 	if (class == TOK_FEATURE && len > 0 &&
 	    (tok_blank(s[0]) || tok_blank(s[len - 1])))
 		return 0;
-	return utf8_valid(p, len);
+	return json_utf8_valid(p, len);
 }
 
 /*
@@ -371,7 +322,7 @@ tok_features_add(cJSON *arr, const char *features)
  * writes compact JSON, so any byte below 0x20, even JSON whitespace, is
  * refused, as is invalid UTF-8.  cJSON decodes "\u0000" into a NUL that
  * silently cuts a C string ("lic":"A\u0000B" would read as "A"), so that
- * escape is refused too (event.c's json_scan() does the same).  Returns
+ * escape is refused too (json_scan() does the same for bodies).  Returns
  * 1 if the payload may be parsed, 0 to refuse it.
  */
 static int
@@ -389,7 +340,7 @@ tok_payload_scan(const unsigned char *p, size_t len)
 			i++;	/* an escaped byte starts no escape */
 		}
 	}
-	return utf8_valid(p, len);
+	return json_utf8_valid(p, len);
 }
 
 /* Copy a string member of min..dstsz-1 bytes of class into dst. */

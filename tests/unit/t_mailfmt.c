@@ -328,7 +328,7 @@ test_names(void)
 	is_int(nitems(want), LH_NOTICE__COUNT, "a name for every notice");
 	for (i = 0; i < nitems(want); i++)
 		is_str(mailfmt_notice_name((enum lh_notice)i), want[i],
-		    "notice %zu is %s", i, want[i]);
+		    "notice %zu is %s", i, want[i] ? want[i] : "-");
 	is_str(mailfmt_notice_name(LH_NOTICE__COUNT), "unknown",
 	    "out of range: unknown");
 }

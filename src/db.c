@@ -1428,6 +1428,9 @@ db_outbox_free(struct db_outbox *o)
 {
 	if (o == NULL)
 		return;
+	/* The message holds the customer's key. */
+	if (o->message != NULL)
+		explicit_bzero(o->message, o->msglen);
 	free(o->message);
 	o->message = NULL;
 	o->msglen = 0;

@@ -441,8 +441,11 @@ if wait_until 50 grep -q locked "$F/lock.out" 2>/dev/null; then
 	took=$(($(ms) - t0))
 	unavailable "locked past busy_timeout" storage_busy
 	diag "locked: answered in $took ms (busy_timeout 500)"
-	check "locked: answered within 400..2500 ms ($took ms)" \
-	    test "$took" -ge 400 -a "$took" -le 2500
+	# It waited for busy_timeout (the lower bound); that it gave up
+	# rather than waiting for the lock to go is the 503 above, so the
+	# upper bound is only there to catch a hang.
+	check "locked: answered after at least busy_timeout ($took ms)" \
+	    test "$took" -ge 400 -a "$took" -le 20000
 	like "$(log_for "$busy1")" ' 503 .*error=storage_busy' \
 	    "locked: the log line has 503 and storage_busy"
 	is "$(counts)" "$before" "locked: nothing stored"

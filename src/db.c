@@ -5,9 +5,12 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -376,7 +379,12 @@ static const char *const db_migrations[LH_SCHEMA_VERSION] = {
 struct db {
 	sqlite3		*h;
 	sqlite3_stmt	*st[ST__COUNT];
+	struct walsync	*ws;		/* group commit; NULL: FULL commits */
 	int		 light;		/* synchronous = NORMAL now */
+	int		 durable;	/* this transaction's COMMIT is flushed */
+	int		 busy_timeout;	/* milliseconds */
+	struct timespec	 busy_since;
+	char		 flush_err[96];	/* why the last WAL flush failed */
 };
 
 static enum lh_err
@@ -411,8 +419,10 @@ db_err(int rc)
 const char *
 db_errmsg(struct db *db)
 {
-	return db != NULL && db->h != NULL ? sqlite3_errmsg(db->h) :
-	    "no database";
+	if (db == NULL || db->h == NULL)
+		return "no database";
+	return db->flush_err[0] != '\0' ? db->flush_err :
+	    sqlite3_errmsg(db->h);
 }
 
 /* The statement for id, prepared on first use, reset and unbound. */
@@ -553,6 +563,60 @@ db_migrate(struct db *db, char *errbuf, size_t errlen)
 }
 
 /*
+ * Wait for a lock held by another worker.  SQLite's own handler sleeps
+ * 1, 2, 5, 10 ms and more, far longer than a write transaction here
+ * holds the lock (no flush inside it with group commit): poll at 50 us
+ * at first, backing off to 2 ms, until busy_timeout is spent.
+ */
+static int
+db_busy(void *arg, int count)
+{
+	struct db	*db = arg;
+	struct timespec	 now, nap;
+	long long	 spent_us, nap_us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (count == 0)
+		db->busy_since = now;
+	spent_us = (long long)(now.tv_sec - db->busy_since.tv_sec) * 1000000 +
+	    (now.tv_nsec - db->busy_since.tv_nsec) / 1000;
+	if (spent_us >= (long long)db->busy_timeout * 1000)
+		return 0;
+	nap_us = count < 40 ? 50 : count < 80 ? 500 : 2000;
+	if (nap_us > (long long)db->busy_timeout * 1000 - spent_us)
+		nap_us = (long long)db->busy_timeout * 1000 - spent_us;
+	nap.tv_sec = 0;
+	nap.tv_nsec = (long)nap_us * 1000;
+	while (nanosleep(&nap, &nap) == -1 && errno == EINTR)
+		;
+	return 1;
+}
+
+/* Flush the WAL file through SQLite's own handle on it. */
+static enum lh_err
+db_flush(void *arg)
+{
+	struct db	*db = arg;
+	sqlite3_file	*f = NULL;
+	int		 rc;
+
+	if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+	    &f) != SQLITE_OK || f == NULL || f->pMethods == NULL) {
+		snprintf(db->flush_err, sizeof(db->flush_err),
+		    "disk I/O error: no WAL file to flush");
+		return LH_ERR_DB_IO;
+	}
+	errno = 0;
+	if ((rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL)) != SQLITE_OK) {
+		snprintf(db->flush_err, sizeof(db->flush_err),
+		    "disk I/O error flushing the WAL: %s",
+		    errno != 0 ? strerror(errno) : sqlite3_errstr(rc));
+		return LH_ERR_DB_IO;
+	}
+	return LH_OK;
+}
+
+/*
  * Open the file; with migrate, also make it WAL and bring its schema up
  * to date.  A schema newer than ours is refused before anything is
  * written to the file.
@@ -589,7 +653,8 @@ db_open_mode(const char *path, int busy_timeout, int create, int migrate,
 		goto out;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	sqlite3_busy_timeout(db->h, busy_timeout);
+	db->busy_timeout = busy_timeout > 0 ? busy_timeout : 0;
+	sqlite3_busy_handler(db->h, db_busy, db);
 	if ((r = db_user_version(db, &version)) != LH_OK) {
 		snprintf(errbuf, errlen, "%s: %s", path,
 		    sqlite3_errmsg(db->h));
@@ -614,6 +679,15 @@ db_open_mode(const char *path, int busy_timeout, int create, int migrate,
 	}
 	if ((r = db_migrate(db, errbuf, errlen)) != LH_OK)
 		goto out;
+	/* Group commit (walsync.c) where the shared file can be had; else
+	 * every durable COMMIT flushes by itself, as FULL does. */
+	if ((db->ws = walsync_open(path, errbuf, errlen)) != NULL &&
+	    (r = db_exec(db, "PRAGMA synchronous = NORMAL")) != LH_OK) {
+		snprintf(errbuf, errlen, "%s: %s", path,
+		    sqlite3_errmsg(db->h));
+		goto out;
+	}
+	errbuf[0] = '\0';
  done:
 	*out = db;
 	db = NULL;	/* transferred */
@@ -648,6 +722,7 @@ db_close(struct db *db)
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(db->st[i]);
 	sqlite3_close(db->h);
+	walsync_close(db->ws);
 	free(db);
 }
 
@@ -729,10 +804,43 @@ db_begin(struct db *db)
 	return db_begin_durable(db);
 }
 
+/*
+ * COMMIT; a durable transaction returns only once its frames are on
+ * stable storage.  Its sequence number is taken while the write lock is
+ * still held, so the numbers follow the order of the commits.
+ */
 enum lh_err
 db_commit(struct db *db)
 {
-	return db_run(db, ST_COMMIT);
+	uint64_t	 seq;
+	enum lh_err	 r;
+
+	db->flush_err[0] = '\0';
+	if (db->ws == NULL || !db->durable)
+		return db_run(db, ST_COMMIT);
+	seq = walsync_issue(db->ws);
+	if ((r = db_run(db, ST_COMMIT)) != LH_OK)
+		return r;
+	walsync_written(db->ws, seq);
+	return walsync_wait(db->ws, seq, db_flush, db);
+}
+
+/*
+ * Before acknowledging what a read found (a duplicate event): what it
+ * read may come from a commit that is written but not yet flushed.  The
+ * flush made here covers it; a flush begun after every number issued so
+ * far does too.
+ */
+enum lh_err
+db_sync_read(struct db *db)
+{
+	uint64_t	 need;
+
+	db->flush_err[0] = '\0';
+	if (db->ws == NULL)
+		return LH_OK;	/* FULL: nothing visible is unflushed */
+	need = walsync_horizon(db->ws);
+	return walsync_wait(db->ws, need > 0 ? need : 1, db_flush, db);
 }
 
 void
@@ -1230,11 +1338,13 @@ db_begin_light(struct db *db)
 	/* WAL with synchronous=NORMAL commits without an fsync; the next
 	 * FULL commit syncs these frames too (SQLite docs, "PRAGMA
 	 * synchronous").  Only the usage log and rate counters ride on it. */
-	if (!db->light) {
+	if (db->ws == NULL && !db->light) {
 		if ((r = db_exec(db, "PRAGMA synchronous = NORMAL")) != LH_OK)
 			return r;
 		db->light = 1;
 	}
+	db->durable = 0;
+	db->flush_err[0] = '\0';
 	return db_run(db, ST_BEGIN);
 }
 
@@ -1243,11 +1353,13 @@ db_begin_durable(struct db *db)
 {
 	enum lh_err	 r;
 
-	if (db->light) {
+	if (db->ws == NULL && db->light) {
 		if ((r = db_exec(db, "PRAGMA synchronous = FULL")) != LH_OK)
 			return r;
 		db->light = 0;
 	}
+	db->durable = 1;
+	db->flush_err[0] = '\0';
 	return db_run(db, ST_BEGIN);
 }
 

@@ -49,6 +49,29 @@ void		 log_set_sink(log_sink_fn fn, void *arg);
 void		 log_line(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 
+/* ---- walsync.c ------------------------------------------------------ */
+
+/*
+ * Group commit of the WAL across processes.  A durable writer takes
+ * walsync_issue() while it holds SQLite's write lock, reports
+ * walsync_written() once its COMMIT returned, then walsync_wait()s: that
+ * returns once a flush (made by flush(arg), or by another process) that
+ * began after the commit was written has completed.
+ */
+struct walsync;
+typedef enum lh_err	(*walsync_flush_fn)(void *arg);
+
+/* Map <dbpath>-sync, creating it; NULL with a reason in errbuf. */
+struct walsync	*walsync_open(const char *dbpath, char *errbuf,
+		    size_t errlen);
+void		 walsync_close(struct walsync *);
+uint64_t	 walsync_issue(struct walsync *);
+void		 walsync_written(struct walsync *, uint64_t seq);
+/* The last number issued: a flush that covers it covers all before. */
+uint64_t	 walsync_horizon(struct walsync *);
+enum lh_err	 walsync_wait(struct walsync *, uint64_t need,
+		    walsync_flush_fn flush, void *arg);
+
 /* ---- db.c ----------------------------------------------------------- */
 
 #define LH_SCHEMA_VERSION	1
@@ -120,8 +143,12 @@ enum lh_err	 db_check(struct db *, char *errbuf, size_t errlen);
 const char	*db_errmsg(struct db *);
 
 enum lh_err	 db_begin(struct db *);		/* BEGIN IMMEDIATE */
+/* COMMIT; after db_begin() or db_begin_durable(), returns LH_OK only once
+ * the transaction is on stable storage (walsync.c). */
 enum lh_err	 db_commit(struct db *);
 void		 db_rollback(struct db *);
+/* Make what the last read saw durable before acknowledging it. */
+enum lh_err	 db_sync_read(struct db *);
 
 /* *seen = 1 if (provider, id) was recorded before. */
 enum lh_err	 db_event_seen(struct db *, const char *provider,

@@ -531,6 +531,11 @@ webhook_stripe(struct lh_ctx *ctx, const struct lh_request *req, time_t now,
 	    != LH_OK)
 		goto out;
 	if (seen) {
+		db_rollback(ctx->db);
+		in_tx = 0;
+		/* The first delivery may still be waiting for its flush. */
+		if ((r = db_sync_read(ctx->db)) != LH_OK)
+			goto out;
 		snprintf(a.outcome, sizeof(a.outcome), "duplicate");
 		snprintf(extra, sizeof(extra), ",\"duplicate\":true");
 		goto out;

@@ -154,7 +154,7 @@ is "$(files_of junk.db)" "junk.db " \
 
 use_db gone
 purchase
-rm -f "$LH_DB" "$LH_DB-wal" "$LH_DB-shm"
+rm -f "$LH_DB" "$LH_DB-wal" "$LH_DB-shm" "$LH_DB-sync"
 check_t
 is "$RC" 0 "database deleted: -t passes (the first request creates it)"
 is "$(files_of gone.db)" "" "database deleted: -t did not create it"

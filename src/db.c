@@ -25,6 +25,7 @@ enum db_stmt {
 	ST_EVENT_PUT,
 	ST_EVENT_OUTCOME,
 	ST_DEFERRED,
+	ST_DEFERRED_ANY,
 	ST_CUSTOMER_FIND,
 	ST_CUSTOMER_INSERT,
 	ST_CUSTOMER_UPDATE,
@@ -105,6 +106,10 @@ static const char *const db_sql[ST__COUNT] = {
 	    "SELECT id, body FROM events"
 	    " WHERE provider = ?1 AND ref = ?2"
 	    " ORDER BY created, rowid LIMIT ?3",
+	/* Through the partial index: no rows to read when none waits. */
+	[ST_DEFERRED_ANY] =
+	    "SELECT 1 FROM events WHERE provider = ?1 AND ref IS NOT NULL"
+	    " LIMIT 1",
 	[ST_CUSTOMER_FIND] =
 	    "SELECT id FROM customers"
 	    " WHERE provider = ?1 AND provider_customer_id = ?2",
@@ -159,7 +164,12 @@ static const char *const db_sql[ST__COUNT] = {
 	    " checkout_session_id = coalesce(checkout_session_id, ?2),"
 	    " subscription_id = coalesce(subscription_id, ?3),"
 	    " customer_id = coalesce(customer_id, nullif(?4, 0)),"
-	    " updated_at = ?5 WHERE id = ?1",
+	    " updated_at = ?5 WHERE id = ?1"
+	    /* Only when it fills a gap: an UPDATE rewrites the row and its
+	     * index entries even when no value changes. */
+	    " AND ((checkout_session_id IS NULL AND ?2 IS NOT NULL)"
+	    "  OR (subscription_id IS NULL AND ?3 IS NOT NULL)"
+	    "  OR (customer_id IS NULL AND nullif(?4, 0) IS NOT NULL))",
 	[ST_AUDIT_PUT] =
 	    "INSERT INTO audit (license_id, at, cause, old_status, new_status,"
 	    " old_tier, new_tier, old_expires_at, new_expires_at)"
@@ -903,6 +913,17 @@ db_event_outcome(struct db *db, const char *provider, const char *id,
 	bind_text(st, 3, outcome);
 	sqlite3_bind_int64(st, 4, license_id);
 	return db_step_done(st);
+}
+
+enum lh_err
+db_deferred_any(struct db *db, const char *provider, int *any)
+{
+	sqlite3_stmt	*st;
+	int64_t		 one;
+
+	STMT(db, ST_DEFERRED_ANY, st);
+	bind_text(st, 1, provider);
+	return db_step_int(st, &one, any);
 }
 
 void

@@ -170,6 +170,8 @@ enum lh_err	 db_deferred_get(struct db *, const char *provider,
 		    const char *ref, struct db_deferred *out, size_t max,
 		    size_t *n);
 void		 db_deferred_free(struct db_deferred *, size_t n);
+/* *any = 1 if some event of provider is deferred at all. */
+enum lh_err	 db_deferred_any(struct db *, const char *provider, int *any);
 
 /* Insert or refresh a customer; *rowid is its id (0 without any id,
  * email or name to store).  With overwrite, email and name replace

@@ -457,7 +457,12 @@ webhook_replay(struct lh_ctx *ctx, const struct lh_event *ev, time_t now,
 	const char		*refs[LH_EVENT_REFS];
 	size_t			 n = 0, i, j, nr;
 	enum lh_err		 r = LH_OK;
+	int			 any;
 
+	/* Out-of-order deliveries are the exception: one look first. */
+	if ((r = db_deferred_any(ctx->db, LH_PROVIDER_STRIPE, &any)) != LH_OK ||
+	    !any)
+		return r;
 	memset(&w, 0, sizeof(w));
 	replay_push(&w, ev->subscription_id, 0);
 	replay_push(&w, ev->object_id, 0);

@@ -394,6 +394,8 @@ struct lh_ctx {
 	const struct lh_conf *conf;
 	const char	*conf_path;
 	struct db	*db;		/* opened on first need, kept */
+	struct lh_sig_keys *sig_keys;	/* the webhook secrets, keyed on
+					   first need, freed by fcgi_serve() */
 	struct lh_signkey *signkey;	/* the API's signing key; NULL until
 					   it loads */
 	long long	 rate_pruned;	/* rate window last pruned */

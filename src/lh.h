@@ -203,10 +203,34 @@ const struct lh_tier *conf_tier_by_price(const struct lh_conf *, const char *pri
  * (including "whsec_"), the message "<t>.<body>".  Unlike Stripe's
  * libraries, a timestamp more than tolerance seconds in the future fails
  * too.  header may be NULL (LH_ERR_SIG_MISSING).  On success *matched (if
- * not NULL) is the index of the secret that matched.
+ * not NULL) is the index of the secret that matched.  The secrets are
+ * keyed for this call alone; a process that checks many requests keys
+ * them once with sig_keys_new() and calls sig_keys_verify().
  */
 enum lh_err	 sig_stripe_verify(const char *header, const void *body,
 		    size_t bodylen, char *const *secrets, size_t nsecrets,
+		    time_t now, long tolerance, size_t *matched);
+
+/* The secrets keyed for HMAC-SHA256 once; opaque (sig.c). */
+struct lh_sig_keys;
+
+/*
+ * Key an HMAC-SHA256 context for each of nsecrets secrets (1 to
+ * LH_SECRETS_MAX, each 1 to LH_SECRET_MAX bytes, else LH_ERR_INTERNAL),
+ * so that sig_keys_verify() costs only the MACs: keying costs as much as
+ * the MAC of a 2 KiB body.  The set keeps no pointer to secrets.  The
+ * caller frees *out with sig_keys_free(), which has OpenSSL wipe the
+ * keyed states.
+ */
+enum lh_err	 sig_keys_new(char *const *secrets, size_t nsecrets,
+		    struct lh_sig_keys **out);
+void		 sig_keys_free(struct lh_sig_keys *);
+/*
+ * sig_stripe_verify() with the secrets of keys; *matched indexes them.
+ * keys is not changed, so one set serves every request of a process.
+ */
+enum lh_err	 sig_keys_verify(const struct lh_sig_keys *keys,
+		    const char *header, const void *body, size_t bodylen,
 		    time_t now, long tolerance, size_t *matched);
 /*
  * Compute the v1 signature (64 lowercase hex digits and NUL into hex[65])

@@ -362,5 +362,7 @@ fcgi_serve(struct lh_ctx *ctx)
 	/* Made by the webhook handler on first need. */
 	mail_free(ctx->mail);
 	ctx->mail = NULL;
+	sig_keys_free(ctx->sig_keys);
+	ctx->sig_keys = NULL;
 	return rc;
 }

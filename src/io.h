@@ -423,6 +423,8 @@ struct lh_ctx {
 	const struct lh_conf *conf;
 	const char	*conf_path;
 	struct db	*db;		/* opened on first need, kept */
+	struct lh_sig_keys *sig_keys;	/* the webhook secrets, keyed on
+					   first need, freed by fcgi_serve() */
 	struct lh_signkey *signkey;	/* the API's signing key; NULL until
 					   it loads */
 	long long	 rate_pruned;	/* rate window last pruned */
@@ -515,7 +517,9 @@ enum lh_err	 signkeys_list(const char *dir, signkeys_fn fn, void *arg,
  * is not a regular file, is a symbolic link, is not owned by the
  * effective user, or grants any permission to group or others (as
  * openssh does), and one whose <kid>.pub.pem does not match it.  The
- * caller wipes *out with OPENSSL_cleanse() when done with it.
+ * key comes with its EVP_PKEY, as token_key_init() leaves it; the
+ * caller frees and wipes it with token_key_free() when done with it.  On
+ * failure *out is zero and holds nothing to free.
  */
 enum lh_err	 signkeys_load_active(const char *dir, struct lh_signkey *out,
 		    char *errbuf, size_t errlen);

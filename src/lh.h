@@ -203,10 +203,34 @@ const struct lh_tier *conf_tier_by_price(const struct lh_conf *, const char *pri
  * (including "whsec_"), the message "<t>.<body>".  Unlike Stripe's
  * libraries, a timestamp more than tolerance seconds in the future fails
  * too.  header may be NULL (LH_ERR_SIG_MISSING).  On success *matched (if
- * not NULL) is the index of the secret that matched.
+ * not NULL) is the index of the secret that matched.  The secrets are
+ * keyed for this call alone; a process that checks many requests keys
+ * them once with sig_keys_new() and calls sig_keys_verify().
  */
 enum lh_err	 sig_stripe_verify(const char *header, const void *body,
 		    size_t bodylen, char *const *secrets, size_t nsecrets,
+		    time_t now, long tolerance, size_t *matched);
+
+/* The secrets keyed for HMAC-SHA256 once; opaque (sig.c). */
+struct lh_sig_keys;
+
+/*
+ * Key an HMAC-SHA256 context for each of nsecrets secrets (1 to
+ * LH_SECRETS_MAX, each 1 to LH_SECRET_MAX bytes, else LH_ERR_INTERNAL),
+ * so that sig_keys_verify() costs only the MACs: keying costs as much as
+ * the MAC of a 2 KiB body.  The set keeps no pointer to secrets.  The
+ * caller frees *out with sig_keys_free(), which has OpenSSL wipe the
+ * keyed states.
+ */
+enum lh_err	 sig_keys_new(char *const *secrets, size_t nsecrets,
+		    struct lh_sig_keys **out);
+void		 sig_keys_free(struct lh_sig_keys *);
+/*
+ * sig_stripe_verify() with the secrets of keys; *matched indexes them.
+ * keys is not changed, so one set serves every request of a process.
+ */
+enum lh_err	 sig_keys_verify(const struct lh_sig_keys *keys,
+		    const char *header, const void *body, size_t bodylen,
 		    time_t now, long tolerance, size_t *matched);
 /*
  * Compute the v1 signature (64 lowercase hex digits and NUL into hex[65])
@@ -571,11 +595,19 @@ enum lh_err	 api_fmt(const struct lh_api_answer *, char **out, size_t *len);
 #define LH_SIG_B64_MAX		96	/* bytes, base64url Ed25519 signature + NUL */
 #define LH_TOKEN_MAX		4096	/* bytes, a whole token */
 
-/* An Ed25519 key pair as raw bytes (RFC 8032). */
+struct evp_pkey_st;	/* OpenSSL's EVP_PKEY; lh.h needs no OpenSSL header */
+
+/*
+ * An Ed25519 key pair as raw bytes (RFC 8032), and the private key as
+ * OpenSSL holds it once imported (token_key_init(), or the key file's
+ * loader).  Zero it before filling it in; do not copy it once pkey is
+ * set, since token_key_free() frees pkey.
+ */
 struct lh_signkey {
 	char		 kid[LH_KID_MAX + 1];
 	uint8_t		 priv[32];
 	uint8_t		 pub[32];
+	struct evp_pkey_st *pkey;	/* NULL: imported for each signature */
 };
 
 /* What an offline token asserts. */
@@ -590,8 +622,24 @@ struct lh_token {
 };
 
 /*
+ * Import key->priv into OpenSSL once, for every signature made with the
+ * key from now on: importing costs as much as signing.  Refuses
+ * (LH_ERR_SIGNING) a key->pub that is not key->priv's public half, and
+ * a key whose pkey is already set (LH_ERR_INTERNAL).  On failure
+ * key->pkey is left as it was.  The caller frees the key with
+ * token_key_free().
+ */
+enum lh_err	 token_key_init(struct lh_signkey *);
+/*
+ * Free key->pkey (EVP_PKEY_free() wipes OpenSSL's copy) and wipe the
+ * whole struct with OPENSSL_cleanse().  NULL is a no-op.
+ */
+void		 token_key_free(struct lh_signkey *);
+/*
  * Sign msg with Ed25519; write the signature base64url-encoded (no
- * padding) into out.
+ * padding) into out.  A key without pkey is imported and checked as
+ * token_key_init() does, for this signature only (LH_ERR_SIGNING if its
+ * halves do not match).
  */
 enum lh_err	 token_sign_b64(const struct lh_signkey *, const void *msg,
 		    size_t len, char out[LH_SIG_B64_MAX]);

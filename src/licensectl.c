@@ -636,7 +636,7 @@ keys_main(struct ctl *ctl, const char *path, int argc, char *argv[])
 		if (ctl->count > 0) {
 			r = signkeys_load_active(dir, &key, errbuf,
 			    sizeof(errbuf));
-			OPENSSL_cleanse(&key, sizeof(key));
+			token_key_free(&key);
 			if (r != LH_OK) {
 				fflush(stdout);
 				warnx("keys list: the active key cannot sign: "

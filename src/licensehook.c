@@ -13,8 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "lh.h"
 #include "io.h"
 #include "fcgi.h"
@@ -57,7 +55,7 @@ check(const char *path, const struct lh_conf *conf)
 			return 1;
 		}
 		printf("licensehook: signing key %s is ok\n", key.kid);
-		OPENSSL_cleanse(&key, sizeof(key));
+		token_key_free(&key);
 	}
 	if (stat(conf->database, &st) == -1 && errno == ENOENT) {
 		snprintf(dir, sizeof(dir), "%s", conf->database);
@@ -149,7 +147,7 @@ main(int argc, char *argv[])
 			    "until a restart finds one)", errbuf);
 	}
 	rc = fcgi_serve(&ctx);
-	OPENSSL_cleanse(&signkey, sizeof(signkey));
+	token_key_free(&signkey);
 	if (rc != 0)
 		log_line("cannot set up FastCGI");
 	db_close(ctx.db);

@@ -20,8 +20,9 @@
  * user and grants nothing to group or others, as openssh's
  * sshkey_perm_ok() refuses "UNPROTECTED PRIVATE KEY FILE"s; the
  * directory is refused if group or others may write to it, since they
- * could then swap "active" or a public key.  Raw private key bytes only
- * ever sit in the caller's struct lh_signkey and in locals that are
+ * could then swap "active" or a public key.  Private key bytes only ever
+ * sit in the caller's struct lh_signkey (raw, and in the EVP_PKEY it
+ * holds), in OpenSSL objects that are freed and in locals that are
  * wiped; nothing here prints.
  */
 #include <sys/stat.h>
@@ -894,6 +895,14 @@ signkeys_load_active(const char *dir, struct lh_signkey *out, char *errbuf,
 	memcpy(out->kid, kid, strlen(kid) + 1);
 	memcpy(out->priv, priv, SIGNKEYS_RAW);
 	memcpy(out->pub, pub, SIGNKEYS_RAW);
+	/*
+	 * The parsed key signs every answer from now on (what
+	 * token_key_init() would make from the raw bytes), so that no
+	 * signature pays for importing it again.  pub was derived from it
+	 * and matched the public file above.
+	 */
+	out->pkey = pkey;
+	pkey = NULL;	/* transferred */
 	r = LH_OK;
  out:
 	OPENSSL_cleanse(priv, sizeof(priv));

@@ -107,6 +107,8 @@ static enum lh_err	 tok_get_time(const cJSON *, long long *);
 static enum lh_err	 tok_get_features(const cJSON *, char *, size_t);
 static enum lh_err	 tok_payload_parse(const char *, size_t,
 			    struct lh_token *);
+static enum lh_err	 token_pkey_new(const struct lh_signkey *,
+			    EVP_PKEY **);
 
 /* Symbols for n bytes without padding: 4 per 3 bytes, 2 or 3 for a tail. */
 static size_t
@@ -476,19 +478,78 @@ tok_payload_parse(const char *buf, size_t len, struct lh_token *tok)
 }
 
 /*
+ * Import key->priv into a new EVP_PKEY and check that the public half
+ * OpenSSL derives from it is key->pub, or answers would be signed with
+ * a key the vendor's software does not hold (LH_ERR_SIGNING).  The
+ * import runs a scalar multiplication as costly as a signature, hence
+ * token_key_init().
+ */
+static enum lh_err
+token_pkey_new(const struct lh_signkey *key, EVP_PKEY **out)
+{
+	EVP_PKEY	*pkey = NULL;
+	uint8_t		 pub[TOKEN_ED_KEY_LEN];
+	size_t		 publen = sizeof(pub);
+	enum lh_err	 rc = LH_ERR_INTERNAL;
+
+	*out = NULL;
+	if ((pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+	    key->priv, sizeof(key->priv))) == NULL)
+		goto out;
+	if (EVP_PKEY_get_raw_public_key(pkey, pub, &publen) != 1 ||
+	    publen != sizeof(pub))
+		goto out;
+	if (CRYPTO_memcmp(pub, key->pub, sizeof(pub)) != 0) {
+		rc = LH_ERR_SIGNING;
+		goto out;
+	}
+	*out = pkey;
+	pkey = NULL;	/* transferred */
+	rc = LH_OK;
+ out:
+	/* EVP_PKEY_free() wipes OpenSSL's copy of the private key. */
+	EVP_PKEY_free(pkey);
+	return rc;
+}
+
+enum lh_err
+token_key_init(struct lh_signkey *key)
+{
+	EVP_PKEY	*pkey;
+	enum lh_err	 rc;
+
+	/* A second init would leak the first key's EVP_PKEY. */
+	if (key == NULL || key->pkey != NULL)
+		return LH_ERR_INTERNAL;
+	if ((rc = token_pkey_new(key, &pkey)) != LH_OK)
+		return rc;
+	key->pkey = pkey;
+	return LH_OK;
+}
+
+void
+token_key_free(struct lh_signkey *key)
+{
+	if (key == NULL)
+		return;
+	EVP_PKEY_free(key->pkey);
+	OPENSSL_cleanse(key, sizeof(*key));
+}
+
+/*
  * Ed25519 is PureEdDSA: it hashes the message itself, so it takes no
  * digest and only the one-shot EVP_DigestSign() (OpenSSL EVP_PKEY-ED25519
- * manual page).  The public half derived from priv must match pub, or
- * answers would be signed with a key the vendor's app does not hold.
+ * manual page).  A key that token_key_init() did not prepare (tests,
+ * fuzz targets) is imported and checked here, for this signature only.
  */
 enum lh_err
 token_sign_b64(const struct lh_signkey *key, const void *msg, size_t len,
     char out[LH_SIG_B64_MAX])
 {
 	EVP_MD_CTX	*ctx = NULL;
-	EVP_PKEY	*pkey = NULL;
-	uint8_t		 sig[TOKEN_ED_SIG_LEN], pub[TOKEN_ED_KEY_LEN];
-	size_t		 siglen = sizeof(sig), publen = sizeof(pub);
+	EVP_PKEY	*tmp = NULL, *pkey;
+	uint8_t		 sig[TOKEN_ED_SIG_LEN];
+	size_t		 siglen = sizeof(sig);
 	enum lh_err	 rc = LH_ERR_INTERNAL;
 
 	if (out != NULL)
@@ -498,18 +559,14 @@ token_sign_b64(const struct lh_signkey *key, const void *msg, size_t len,
 	if (msg == NULL)
 		msg = "";
 
+	if ((pkey = key->pkey) == NULL) {
+		if ((rc = token_pkey_new(key, &tmp)) != LH_OK)
+			goto out;
+		pkey = tmp;
+	}
+	rc = LH_ERR_INTERNAL;
 	if ((ctx = EVP_MD_CTX_new()) == NULL) {
 		rc = LH_ERR_NOMEM;
-		goto out;
-	}
-	if ((pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
-	    key->priv, sizeof(key->priv))) == NULL)
-		goto out;
-	if (EVP_PKEY_get_raw_public_key(pkey, pub, &publen) != 1 ||
-	    publen != sizeof(pub))
-		goto out;
-	if (CRYPTO_memcmp(pub, key->pub, sizeof(pub)) != 0) {
-		rc = LH_ERR_SIGNING;
 		goto out;
 	}
 	if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, pkey) != 1)
@@ -521,8 +578,7 @@ token_sign_b64(const struct lh_signkey *key, const void *msg, size_t len,
 		goto out;
 	rc = LH_OK;
  out:
-	/* EVP_PKEY_free() wipes OpenSSL's copy of the private key. */
-	EVP_PKEY_free(pkey);
+	EVP_PKEY_free(tmp);
 	EVP_MD_CTX_free(ctx);
 	return rc;
 }

@@ -514,10 +514,13 @@ webhook_stripe(struct lh_ctx *ctx, const struct lh_request *req, time_t now,
 	memset(&a, 0, sizeof(a));
 	extra[0] = '\0';
 	/* Stripe docs, "verify webhook signatures": over the raw bytes,
-	 * before anything looks inside them. */
-	if ((r = sig_stripe_verify(req->stripe_signature, req->body,
-	    req->bodylen, conf->stripe_secrets, conf->nstripe_secrets, now,
-	    conf->tolerance, NULL)) != LH_OK)
+	 * before anything looks inside them.  The secrets are keyed once
+	 * per worker, not per request. */
+	if (ctx->sig_keys == NULL && (r = sig_keys_new(conf->stripe_secrets,
+	    conf->nstripe_secrets, &ctx->sig_keys)) != LH_OK)
+		goto out;
+	if ((r = sig_keys_verify(ctx->sig_keys, req->stripe_signature,
+	    req->body, req->bodylen, now, conf->tolerance, NULL)) != LH_OK)
 		goto out;
 	if ((r = event_parse(req->body, req->bodylen, &ev)) != LH_OK)
 		goto out;

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "lh.h"
 #include "tap.h"
 
@@ -382,11 +384,196 @@ test_built(void)
 	free(body);
 }
 
+/*
+ * Secrets keyed once: the table again through sig_keys_new() and
+ * sig_keys_verify(), which must agree with sig_stripe_verify() case by
+ * case.  Caller bugs in the secrets are now refused when keying.
+ */
+static void
+test_keys_table(void)
+{
+	struct lh_sig_keys	*keys;
+	size_t			 i, m;
+	enum lh_err		 r;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		keys = (struct lh_sig_keys *)&keys;	/* must be cleared */
+		r = sig_keys_new(cases[i].secrets, cases[i].nsecrets, &keys);
+		if (r != LH_OK) {
+			is_int(r, cases[i].want, "keys %s: refused when keying",
+			    cases[i].name);
+			ok(keys == NULL, "keys %s: nothing made", cases[i].name);
+			continue;
+		}
+		m = 99;
+		is_int(sig_keys_verify(keys, cases[i].header, cases[i].body,
+		    strlen(cases[i].body), (time_t)cases[i].now, cases[i].tol,
+		    &m), cases[i].want, "keys %s: %s", cases[i].name,
+		    lh_err_code(cases[i].want));
+		is_int(m, cases[i].want_matched, "keys %s: matched",
+		    cases[i].name);
+		sig_keys_free(keys);
+	}
+}
+
+/* Lowercase hex of OpenSSL's one-shot HMAC-SHA256 of "<t>." body. */
+static void
+oneshot(const char *secret, long long t, const char *body, size_t len,
+    char hex[65])
+{
+	unsigned char	*msg, mac[32];
+	size_t		 i, maclen = 0;
+	int		 n;
+
+	if ((msg = malloc(len + 32)) == NULL)
+		abort();
+	n = snprintf((char *)msg, 32, "%lld.", t);
+	memcpy(msg + n, body, len);
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret,
+	    strlen(secret), msg, (size_t)n + len, mac, sizeof(mac),
+	    &maclen) == NULL || maclen != sizeof(mac))
+		abort();
+	for (i = 0; i < maclen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	free(msg);
+}
+
+/*
+ * One keyed set serves many checks (its contexts are never fed), with
+ * secrets being rolled, and gives OpenSSL's one-shot HMAC for bodies of
+ * every length up to two SHA-256 blocks past a few block boundaries.
+ */
+static void
+test_keys_reuse(void)
+{
+	static char		 s_max[LH_SECRET_MAX + 2];
+	char			*rolled[] = { S_WRONG, S_TEST, S_ROLLED };
+	char			*many[LH_SECRETS_MAX + 1];
+	char			*bad[2];
+	char			 body[300], hdr[256], hex[65], want[65];
+	struct lh_sig_keys	*keys = NULL;
+	size_t			 i, m, okays, same, right;
+	long long		 t;
+
+	if (!ok(sig_keys_new(rolled, NELEM(rolled), &keys) == LH_OK,
+	    "keys: three secrets"))
+		return;
+	okays = right = 0;
+	for (i = 0; i < 300; i++) {
+		m = 99;
+		switch (i % 3) {
+		case 0:		/* old secret's header */
+			okays += sig_keys_verify(keys, H1, P_NODE,
+			    strlen(P_NODE), (time_t)T1, 300, &m) == LH_OK;
+			right += m == 1;
+			break;
+		case 1:		/* both, as Stripe sends while rolling */
+			okays += sig_keys_verify(keys, H1 ",v1=" V_ROLLED,
+			    P_NODE, strlen(P_NODE), (time_t)T1, 300, &m) ==
+			    LH_OK;
+			right += m == 1;
+			break;
+		default:	/* new secret's only */
+			okays += sig_keys_verify(keys,
+			    "t=1234567890,v1=" V_ROLLED, P_NODE,
+			    strlen(P_NODE), (time_t)T1, 300, &m) == LH_OK;
+			right += m == 2;
+			break;
+		}
+		/* A mismatch in between must leave the set as it was. */
+		okays -= sig_keys_verify(keys, H1, P_NODE_BYTE,
+		    strlen(P_NODE_BYTE), (time_t)T1, 300, NULL) !=
+		    LH_ERR_SIG_MISMATCH;
+	}
+	is_int(okays, 300, "keys: 300 checks with one set, rolling");
+	is_int(right, 300, "keys: matched names the secret that signed");
+	sig_keys_free(keys);
+
+	/* Every body length from 0 to 299 against OpenSSL's one-shot. */
+	if (!ok(sig_keys_new(rolled + 1, 1, &keys) == LH_OK, "keys: one"))
+		return;
+	okays = same = 0;
+	for (i = 0; i < sizeof(body); i++) {
+		body[i] = (char)(i * 7 + 3);
+		t = T1 + (long long)i;
+		oneshot(S_TEST, t, body, i, want);
+		if (sig_stripe_fmt(S_TEST, t, body, i, hex) != LH_OK)
+			break;
+		same += strcmp(hex, want) == 0;
+		(void)snprintf(hdr, sizeof(hdr), "t=%lld,v1=%s", t, want);
+		okays += sig_keys_verify(keys, hdr, body, i, (time_t)t, 0,
+		    NULL) == LH_OK;
+	}
+	is_int(same, sizeof(body), "fmt: as EVP_Q_mac for lengths 0-299");
+	is_int(okays, sizeof(body), "keys: EVP_Q_mac's MAC verifies for "
+	    "lengths 0-299");
+	sig_keys_free(keys);
+
+	/* As many secrets as allowed, the last one matching. */
+	for (i = 0; i < LH_SECRETS_MAX + 1; i++)
+		many[i] = i == LH_SECRETS_MAX - 1 ? S_TEST : S_WRONG;
+	is_int(sig_keys_new(many, LH_SECRETS_MAX, &keys), LH_OK,
+	    "keys: LH_SECRETS_MAX secrets");
+	m = 99;
+	is_int(sig_keys_verify(keys, H1, P_NODE, strlen(P_NODE), (time_t)T1,
+	    300, &m), LH_OK, "keys: the last secret matches");
+	is_int(m, LH_SECRETS_MAX - 1, "keys: matched is the last");
+	sig_keys_free(keys);
+	keys = (struct lh_sig_keys *)&keys;
+	is_int(sig_keys_new(many, LH_SECRETS_MAX + 1, &keys),
+	    LH_ERR_INTERNAL, "keys: LH_SECRETS_MAX + 1 secrets");
+	ok(keys == NULL, "keys: *out cleared on failure");
+
+	/* Secret lengths: LH_SECRET_MAX bytes is keyed, one more is not. */
+	memset(s_max, 'k', LH_SECRET_MAX);
+	s_max[LH_SECRET_MAX] = '\0';
+	bad[0] = s_max;
+	is_int(sig_keys_new(bad, 1, &keys), LH_OK,
+	    "keys: a secret of LH_SECRET_MAX bytes");
+	oneshot(s_max, T1, P_NODE, strlen(P_NODE), want);
+	(void)snprintf(hdr, sizeof(hdr), "t=1234567890,v1=%s", want);
+	is_int(sig_keys_verify(keys, hdr, P_NODE, strlen(P_NODE), (time_t)T1,
+	    300, NULL), LH_OK, "keys: LH_SECRET_MAX bytes, as EVP_Q_mac");
+	sig_keys_free(keys);
+	s_max[LH_SECRET_MAX] = 'k';
+	s_max[LH_SECRET_MAX + 1] = '\0';
+	is_int(sig_keys_new(bad, 1, &keys), LH_ERR_INTERNAL,
+	    "keys: a secret of LH_SECRET_MAX + 1 bytes");
+	bad[0] = S_TEST;
+	bad[1] = S_EMPTY;
+	is_int(sig_keys_new(bad, 2, &keys), LH_ERR_INTERNAL,
+	    "keys: an empty second secret");
+	is_int(sig_keys_new(NULL, 1, &keys), LH_ERR_INTERNAL,
+	    "keys: NULL secrets");
+	is_int(sig_keys_new(bad, 1, NULL), LH_ERR_INTERNAL, "keys: NULL out");
+
+	/* Caller bugs at check time. */
+	m = 7;
+	is_int(sig_keys_verify(NULL, H1, P_NODE, strlen(P_NODE), (time_t)T1,
+	    300, &m), LH_ERR_INTERNAL, "keys: NULL set");
+	is_int(m, 0, "keys: matched cleared for a NULL set");
+	if (!ok(sig_keys_new(bad, 1, &keys) == LH_OK, "keys: again"))
+		return;
+	is_int(sig_keys_verify(keys, H1, NULL, 1, (time_t)T1, 300, NULL),
+	    LH_ERR_INTERNAL, "keys: NULL body of length 1");
+	is_int(sig_keys_verify(keys, H1, P_NODE, strlen(P_NODE), (time_t)T1,
+	    -1, NULL), LH_ERR_INTERNAL, "keys: negative tolerance");
+	is_int(sig_keys_verify(keys, H1, P_NODE, strlen(P_NODE), (time_t)T1,
+	    LH_TOLERANCE_MAX + 1, NULL), LH_ERR_INTERNAL,
+	    "keys: tolerance over the limit");
+	is_int(sig_keys_verify(keys, NULL, P_NODE, strlen(P_NODE), (time_t)T1,
+	    300, NULL), LH_ERR_SIG_MISSING, "keys: missing header");
+	sig_keys_free(keys);
+	sig_keys_free(NULL);
+}
+
 int
 main(void)
 {
 	test_fmt();
 	test_table();
 	test_built();
+	test_keys_table();
+	test_keys_reuse();
 	return done_testing();
 }

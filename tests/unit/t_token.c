@@ -881,6 +881,91 @@ test_payload(void)
 	    "payload: features joining to LH_API_FIELD_MAX");
 }
 
+/* 1 if the n bytes at p are all zero. */
+static int
+all_zero(const void *p, size_t n)
+{
+	const uint8_t	*b = p;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * token_key_init(): a key imported once signs exactly as one imported
+ * for each signature (the RFC 8032 vectors, many messages, the golden
+ * token), is refused at init when its halves disagree, and
+ * token_key_free() leaves nothing behind.
+ */
+static void
+test_key_init(void)
+{
+	struct lh_signkey k, per;
+	char		 b64[LH_SIG_B64_MAX], want[LH_SIG_B64_MAX];
+	char		 tok[LH_TOKEN_MAX], m[200];
+	uint8_t		 msg[8];
+	size_t		 i, n, same, good;
+
+	for (i = 0; i < NELEM(rfc); i++) {
+		mkkey(&k, "rfc", rfc[i].secret, rfc[i].public);
+		unhex(rfc[i].msg, msg, &n);
+		is_int(token_key_init(&k), LH_OK, "key init: %s", rfc[i].name);
+		ok(k.pkey != NULL, "key init: %s: pkey set", rfc[i].name);
+		is_int(token_sign_b64(&k, msg, n, b64), LH_OK,
+		    "key init: %s: sign", rfc[i].name);
+		is_str(b64, rfc[i].sig_b64, "key init: %s: signature",
+		    rfc[i].name);
+		token_key_free(&k);
+	}
+
+	/* One key, many messages: each the per-call path's signature. */
+	mkkey(&k, "k1", rfc[0].secret, rfc[0].public);
+	mkkey(&per, "k1", rfc[0].secret, rfc[0].public);
+	is_int(token_key_init(&k), LH_OK, "key init: TEST 1");
+	same = good = 0;
+	for (i = 0; i < sizeof(m); i++) {
+		m[i] = (char)('a' + i % 26);
+		if (token_sign_b64(&k, m, i + 1, b64) != LH_OK ||
+		    token_sign_b64(&per, m, i + 1, want) != LH_OK)
+			break;
+		same += strcmp(b64, want) == 0;
+		good += token_verify_b64(K1.pub, m, i + 1, b64) == LH_OK;
+	}
+	is_int(same, sizeof(m), "key init: %zu signatures as the per-call "
+	    "path makes them", sizeof(m));
+	is_int(good, sizeof(m), "key init: %zu signatures verify",
+	    sizeof(m));
+	is_int(token_fmt(&k, &TOK_GOLDEN, tok, sizeof(tok)), LH_OK,
+	    "key init: fmt golden");
+	is_str(tok, GOLDEN, "key init: golden token");
+
+	/* Twice would leak the first EVP_PKEY; the key still signs. */
+	is_int(token_key_init(&k), LH_ERR_INTERNAL, "key init: twice");
+	is_int(token_sign_b64(&k, NULL, 0, b64), LH_OK,
+	    "key init: signs after a refused second init");
+	is_str(b64, rfc[0].sig_b64, "key init: still TEST 1");
+
+	token_key_free(&k);
+	ok(all_zero(&k, sizeof(k)), "key free: the whole struct is wiped");
+	is_int(token_sign_b64(&k, "x", 1, b64), LH_ERR_SIGNING,
+	    "key free: a freed key does not sign");
+	token_key_free(&k);
+	ok(all_zero(&k, sizeof(k)), "key free: twice is harmless");
+	token_key_free(&per);
+	token_key_free(NULL);
+
+	/* The mismatch is caught at load time, not at the first answer. */
+	mkkey(&k, "bad", rfc[0].secret, rfc[1].public);
+	is_int(token_key_init(&k), LH_ERR_SIGNING,
+	    "key init: public half of another key");
+	ok(k.pkey == NULL, "key init: no pkey after a refusal");
+	token_key_free(&k);
+	is_int(token_key_init(NULL), LH_ERR_INTERNAL, "key init: NULL");
+}
+
 int
 main(void)
 {
@@ -895,5 +980,6 @@ main(void)
 	test_fmt_fields();
 	test_shape();
 	test_payload();
+	test_key_init();
 	return done_testing();
 }

@@ -33,6 +33,10 @@
 #   BENCH_RUNS, BENCH_DURATION  runs per scenario and seconds per run
 #   BENCH_WORKERS      FastCGI workers per pool and peer processes
 #                      (default: the number of CPUs, at least 2)
+#   BENCH_WEBHOOK_WORKERS  licensehook webhook workers (default: 4 per
+#                      CPU): a webhook worker mostly waits for the disk,
+#                      and group commit flushes the events of all the
+#                      workers waiting at once together
 #   BENCH_CONNECTIONS  wrk connections (16)     BENCH_THREADS  wrk threads (2)
 #   BENCH_NGINX_WORKERS  nginx worker_processes (1)
 #   BENCH_DIR          work directory (bench/work); put it on the disk
@@ -72,6 +76,7 @@ fi
 NPROC=$(nproc 2>/dev/null || echo 2)
 WORKERS=${BENCH_WORKERS:-$NPROC}
 [ "$WORKERS" -ge 2 ] || WORKERS=2
+WH_WORKERS=${BENCH_WEBHOOK_WORKERS:-$((4 * NPROC))}
 CONNS=${BENCH_CONNECTIONS:-16}
 THREADS=${BENCH_THREADS:-2}
 NGX_WORKERS=${BENCH_NGINX_WORKERS:-1}
@@ -291,15 +296,15 @@ size_name() {
 
 # ---- servers -------------------------------------------------------------------
 
-# start_pool NAME PROGRAM [ARG...]: WORKERS copies of PROGRAM under
-# spawn-fcgi + multiwatch on $WORK/sock/NAME.sock, as tests/e2e/lib.sh
-# and the README start licensehook.
+# start_pool NAME PROGRAM [ARG...]: WORKERS (or $POOL_N) copies of
+# PROGRAM under spawn-fcgi + multiwatch on $WORK/sock/NAME.sock, as
+# tests/e2e/lib.sh and the README start licensehook.
 start_pool() {
 	_name=$1
 	shift
 	spawn-fcgi -s "$WORK/sock/$_name.sock" -M 0660 \
 	    -P "$WORK/run/$_name.pid" -- "$(command -v multiwatch)" \
-	    -f "$WORKERS" -s TERM -- "$@" </dev/null \
+	    -f "${POOL_N:-$WORKERS}" -s TERM -- "$@" </dev/null \
 	    >>"$WORK/logs/spawn-fcgi.log" 2>&1 ||
 	    die "spawn-fcgi $_name failed; see $WORK/logs/spawn-fcgi.log"
 	_pid=$(cat "$WORK/run/$_name.pid")
@@ -700,7 +705,7 @@ report() {
 	_upstream_errors=$(grep -c 'upstream' "$WORK/nginx/error.log" \
 	    2>/dev/null || true)
 	scenarios | awk -v data="$WORK/data.txt" -v workers="$WORKERS" \
-	    -v conns="$CONNS" -v ngxw="$NGX_WORKERS" -v tck="$(getconf CLK_TCK)" \
+	    -v conns="$CONNS" -v ngxw="$NGX_WORKERS" -v whw="$WH_WORKERS" -v tck="$(getconf CLK_TCK)" \
 	    -v ngxerr="${_upstream_errors:-0}" -v kapool="$KA_POOL" \
 	    -v probe="$PROBE" '
 	function sorted(s, a,   n, t, i, j) {
@@ -763,7 +768,8 @@ report() {
 			if (rps[s] == "") continue
 			m[s] = med(rps[s])
 			printf "%-44s %3d %5d %9.0f %9.0f %9.0f %8.2f %8.2f %6.0f %5.1f (%3.1f) %6d\n",
-			    lab[s], s == "static" ? ngxw : workers, conns,
+			    lab[s], s == "static" ? ngxw : s == "lh_wh" ? whw : \
+			    workers, conns,
 			    lo(rps[s]), m[s], hi(rps[s]), med(p50[s]), med(p99[s]),
 			    med(cpu[s]), rss[s] / 1024, anon[s] / 1024, errs[s]
 		}
@@ -907,8 +913,10 @@ for c in "$WORK"/*.conf; do
 	    { cat "$WORK/logs/conftest.log" >&2; die "licensehook -t -c $c failed"; }
 done
 
-say "servers: $WORKERS workers per pool, nginx, the peer"
+say "servers: $WORKERS workers per pool ($WH_WORKERS for licensehook webhooks), nginx, the peer"
+POOL_N=$WH_WORKERS
 start_pool lh_wh "$LH" -c "$WORK/wh.conf"
+POOL_N=
 for n in $SIZES; do
 	s=$(size_name "$n")
 	start_pool "lh_$s" "$LH" -c "$WORK/v$s.conf"
@@ -984,7 +992,7 @@ say "  $PROBE"
 	echo "tree: $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo '?')"
 	echo "machine: $NPROC CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
 	echo "disk: $(df -T "$WORK" | awk 'NR == 2 { print $1 " (" $2 ")" }') under $WORK"
-	echo "load: $RUNS run(s) x $DUR s per scenario after a ${WARM} s warm-up, wrk -t$THREADS -c$CONNS, nginx worker_processes $NGX_WORKERS, $WORKERS workers per backend"
+	echo "load: $RUNS run(s) x $DUR s per scenario after a ${WARM} s warm-up, wrk -t$THREADS -c$CONNS, nginx worker_processes $NGX_WORKERS, $WORKERS workers per backend, $WH_WORKERS licensehook webhook workers"
 	echo "versions: $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), sqlite3 $(sqlite3 --version | cut -d' ' -f1), node $(node -v), express $(pkg_version express), stripe $(pkg_version stripe), better-sqlite3 $(pkg_version better-sqlite3)"
 	echo "load average before the report: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo

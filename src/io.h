@@ -313,8 +313,6 @@ enum lh_err	 db_outbox_each(struct db *, int limit, db_outbox_fn,
  * synced; see usage.c.
  */
 #define LH_USAGE_SCHEMA_VERSION	1
-#define LH_SEEN_INTERVAL	3600	/* s: a validation refreshes a seat's
-					   last_seen_at once it is this old */
 
 struct usage;
 
@@ -468,6 +466,8 @@ void		 webhook_stripe(struct lh_ctx *, const struct lh_request *,
 /* ---- licenses.c ----------------------------------------------------- */
 
 #define LH_API_BODY_MAX		(16 * 1024)	/* bytes, a license API body */
+#define LH_SEEN_INTERVAL	3600	/* s: a validation writes a seat's
+					   last_seen_at once it is this old */
 
 /*
  * Handle a POST to a license API route (activate, validate, deactivate);

@@ -93,7 +93,9 @@ SEQ="WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n
 
 # ---- 1. the schema and the template, by licensehook itself ---------------
 
-rm -f "$DB" "$DB-wal" "$DB-shm"
+# The usage database (rate counters, usage log) at its default path,
+# next to the database, starts empty too.
+rm -f "$DB" "$DB-wal" "$DB-shm" "$DB-usage" "$DB-usage-wal" "$DB-usage-shm"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gen_db.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 now=$(date +%s)

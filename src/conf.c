@@ -43,6 +43,9 @@
 /* sendmail(8)'s own interface: recipients from the headers (-t), and a
  * line with a single dot does not end the message (-i). */
 #define CONF_SENDMAIL_DEFAULT	"/usr/sbin/sendmail -t -i"
+/* licensehook.usage_database by default: next to the database, so that
+ * the same directory (and the same systemd ReadWritePaths) holds both. */
+#define CONF_USAGE_SUFFIX	"-usage"
 
 #define nitems(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -69,6 +72,7 @@ struct conf_key {
 };
 
 static enum lh_err	 set_database(struct conf_state *, char *);
+static enum lh_err	 set_usage_database(struct conf_state *, char *);
 static enum lh_err	 set_mode(struct conf_state *, char *);
 static enum lh_err	 set_body_limit(struct conf_state *, char *);
 static enum lh_err	 set_log(struct conf_state *, char *);
@@ -108,6 +112,8 @@ static enum lh_err	 set_mail_timeout(struct conf_state *, char *);
 
 static const struct conf_key conf_keys[] = {
 	{ SECT_LICENSEHOOK,	"database",		0, set_database },
+	{ SECT_LICENSEHOOK,	"usage_database",	0,
+	    set_usage_database },
 	{ SECT_LICENSEHOOK,	"mode",			0, set_mode },
 	{ SECT_LICENSEHOOK,	"body_limit",		0, set_body_limit },
 	{ SECT_LICENSEHOOK,	"log",			0, set_log },
@@ -183,6 +189,7 @@ struct conf_state {
 	size_t			 default_line;	/* of tiers.default */
 	size_t			 free_tier_line; /* of lifecycle.free_tier */
 	size_t			 on_cancel_line; /* of lifecycle.on_cancel */
+	size_t			 usage_line;	/* of licensehook.usage_database */
 	size_t			 grace_line[GRACE__COUNT];
 	size_t			 prices_line[LH_TIERS_MAX];
 	int			 sect_seen[SECT__COUNT];
@@ -438,6 +445,21 @@ set_database(struct conf_state *st, char *val)
 		return conf_err(st, "must be an absolute path");
 	if ((st->conf->database = strdup(val)) == NULL)
 		return conf_nomem(st);
+	return LH_OK;
+}
+
+/*
+ * The license API's rate counters and usage log: a file of their own, so
+ * that validations never write the database (see licensehook.conf(5)).
+ */
+static enum lh_err
+set_usage_database(struct conf_state *st, char *val)
+{
+	if (val[0] != '/')
+		return conf_err(st, "must be an absolute path");
+	if ((st->conf->usage_database = strdup(val)) == NULL)
+		return conf_nomem(st);
+	st->usage_line = st->lineno;
 	return LH_OK;
 }
 
@@ -1234,12 +1256,23 @@ conf_check(struct conf_state *st)
 	struct lh_conf	*conf = st->conf;
 	const struct lh_tier *t, *named;
 	char		*name;
-	size_t		 i, j;
+	size_t		 i, j, n;
 	int		 bits;
 
 	st->lineno = 0;
 	if (conf->database == NULL)
 		return conf_err(st, "licensehook.database: required");
+	if (conf->usage_database == NULL) {
+		n = strlen(conf->database) + sizeof(CONF_USAGE_SUFFIX);
+		if ((conf->usage_database = malloc(n)) == NULL)
+			return conf_nomem(st);
+		snprintf(conf->usage_database, n, "%s%s", conf->database,
+		    CONF_USAGE_SUFFIX);
+	} else if (strcmp(conf->usage_database, conf->database) == 0) {
+		st->lineno = st->usage_line;
+		return conf_err(st, "licensehook.usage_database: must not be "
+		    "the database itself");
+	}
 	if (conf->nstripe_secrets == 0)
 		return conf_err(st, "stripe.webhook_secret: required");
 	bits = conf->keyfmt.groups * conf->keyfmt.group_len * CONF_SYMBOL_BITS;
@@ -1417,6 +1450,7 @@ conf_free(struct lh_conf *conf)
 	if (conf == NULL)
 		return;
 	free(conf->database);
+	free(conf->usage_database);
 	for (i = 0; i < LH_SECRETS_MAX; i++)
 		conf_secret_free(conf->stripe_secrets[i]);
 	for (i = 0; i < conf->ntiers; i++) {

@@ -19,6 +19,7 @@
 
 enum db_stmt {
 	ST_BEGIN,
+	ST_BEGIN_READ,
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_EVENT_SEEN,
@@ -51,9 +52,6 @@ enum db_stmt {
 	ST_INSTANCE_PUT,
 	ST_INSTANCE_OFF,
 	ST_INSTANCE_SEEN,
-	ST_RATE_HIT,
-	ST_RATE_PRUNE,
-	ST_VALIDATION_PUT,
 	ST_OUTBOX_EXISTS,
 	ST_OUTBOX_PUT,
 	ST_OUTBOX_DUE,
@@ -91,6 +89,8 @@ enum db_stmt {
 
 static const char *const db_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	/* A snapshot for reads, taken at the first SELECT; no write lock. */
+	[ST_BEGIN_READ] = "BEGIN DEFERRED",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_EVENT_SEEN] =
@@ -185,10 +185,10 @@ static const char *const db_sql[ST__COUNT] = {
 	    "SELECT count(*) FROM instances"
 	    " WHERE license_id = ?1 AND deactivated_at IS NULL",
 	[ST_INSTANCE_BY_NAME] =
-	    "SELECT id, name, created_at FROM instances"
+	    "SELECT id, name, created_at, last_seen_at FROM instances"
 	    " WHERE license_id = ?1 AND name = ?2 AND deactivated_at IS NULL",
 	[ST_INSTANCE_BY_ID] =
-	    "SELECT id, name, created_at FROM instances"
+	    "SELECT id, name, created_at, last_seen_at FROM instances"
 	    " WHERE license_id = ?1 AND id = ?2 AND deactivated_at IS NULL",
 	[ST_INSTANCE_PUT] =
 	    "INSERT INTO instances (id, license_id, name, created_at,"
@@ -198,16 +198,6 @@ static const char *const db_sql[ST__COUNT] = {
 	    " WHERE license_id = ?1 AND id = ?2 AND deactivated_at IS NULL",
 	[ST_INSTANCE_SEEN] =
 	    "UPDATE instances SET last_seen_at = ?2 WHERE id = ?1",
-	/* A fixed one-minute window per bucket (RETURNING: SQLite 3.35). */
-	[ST_RATE_HIT] =
-	    "INSERT INTO rate_limits (bucket, win, hits) VALUES (?1, ?2, 1)"
-	    " ON CONFLICT (bucket) DO UPDATE SET"
-	    " hits = CASE WHEN win = excluded.win THEN hits + 1 ELSE 1 END,"
-	    " win = excluded.win RETURNING hits",
-	[ST_RATE_PRUNE] = "DELETE FROM rate_limits WHERE win < ?1",
-	[ST_VALIDATION_PUT] =
-	    "INSERT INTO validations (at, license_id, instance_id, op, code,"
-	    " addr, country, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_EVENT_EACH] =
 	    "SELECT e.provider, e.id, e.type, e.outcome, l.key, e.created,"
 	    " e.received_at, e.livemode FROM events e"
@@ -384,6 +374,14 @@ static const char *const db_migrations[LH_SCHEMA_VERSION] = {
 	"  sent_at INTEGER"
 	");"
 	"CREATE INDEX outbox_due ON outbox (state, next_at);",
+	/*
+	 * 1 -> 2: the rate counters and the usage log move to the usage
+	 * database (usage.c), so that a validation writes nothing here.
+	 * db_migrate() has copied the log's rows there first; the counters
+	 * of the current minute are let go.
+	 */
+	"DROP TABLE rate_limits;"
+	"DROP TABLE validations;",
 };
 
 struct db {
@@ -424,6 +422,12 @@ db_err(int rc)
 	default:
 		return LH_ERR_DB;
 	}
+}
+
+enum lh_err
+db_sqlite_err(int rc)
+{
+	return db_err(rc);
 }
 
 const char *
@@ -518,18 +522,157 @@ db_user_version(struct db *db, int *version)
 	return db_err(rc);
 }
 
-/* Apply every migration the file lacks, all in one transaction. */
+/* The one value of a one-row, one-column query; 0 when it has no row. */
 static enum lh_err
-db_migrate(struct db *db, char *errbuf, size_t errlen)
+db_query_int(struct db *db, const char *sql, int64_t *val)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	*val = 0;
+	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*val = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? LH_OK : db_err(rc);
+}
+
+/* The usage log's columns, as schema 1 had them here and usage.c keeps
+ * them. */
+#define USAGE_LOG_COLUMNS \
+	"at, license_id, instance_id, op, code, addr, country, origin"
+
+/*
+ * Schema 1 kept the usage log in this file; step 1 -> 2 drops it.  Its
+ * rows are copied to the usage database first, in a transaction of their
+ * own that commits, synced, before the one that drops them: SQLite
+ * commits a transaction over two WAL files one file at a time, this one
+ * first, so copy and drop in one transaction could drop rows that never
+ * reached the usage database (a crash between the two, or a full disk
+ * under the usage database).  Each row keeps its rowid as its id there,
+ * so that a copy made again, after a drop that failed, adds nothing
+ * twice.  The usage database stays attached as "usage" until
+ * db_migrate() is done; *attached says so.  An empty log is not copied,
+ * and no usage database is made for it.
+ */
+static enum lh_err
+db_usage_copy(struct db *db, const char *usage_path, int busy_timeout,
+    int *attached, char *errbuf, size_t errlen)
+{
+	struct usage	*u = NULL;
+	sqlite3_stmt	*st = NULL;
+	enum lh_err	 r;
+	char		 why[256];
+	int64_t		 rows = 0;
+	int		 rc, version;
+
+	*attached = 0;
+	/* Another process may have migrated since: the transaction that
+	 * drops the log reads the version again and decides. */
+	if (db_query_int(db, "SELECT EXISTS (SELECT 1 FROM validations)",
+	    &rows) != LH_OK || rows == 0)
+		return LH_OK;
+	if (usage_path == NULL) {
+		snprintf(errbuf, errlen, "migration 1 -> 2: no usage database "
+		    "to move the usage log to");
+		return LH_ERR_DB;
+	}
+	/* Made, or brought to its own schema, by its owner. */
+	if ((r = usage_open(usage_path, busy_timeout, &u, why,
+	    sizeof(why))) != LH_OK) {
+		snprintf(errbuf, errlen, "migration 1 -> 2: usage database "
+		    "%s", why);
+		return r;
+	}
+	usage_close(u);
+	rc = sqlite3_prepare_v2(db->h, "ATTACH DATABASE ?1 AS usage", -1, &st,
+	    NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, usage_path, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(errbuf, errlen, "attach %s: %s", usage_path,
+		    sqlite3_errmsg(db->h));
+		return db_err(rc) == LH_OK ? LH_ERR_DB : db_err(rc);
+	}
+	*attached = 1;
+	if ((r = db_exec(db, "PRAGMA usage.synchronous = FULL")) != LH_OK ||
+	    (r = db_exec(db, "BEGIN IMMEDIATE")) != LH_OK) {
+		snprintf(errbuf, errlen, "migration 1 -> 2: %s",
+		    sqlite3_errmsg(db->h));
+		return r;
+	}
+	if ((r = db_user_version(db, &version)) == LH_OK && version == 1)
+		r = db_exec(db, "INSERT OR IGNORE INTO usage.validations"
+		    " (id, " USAGE_LOG_COLUMNS ") SELECT rowid, "
+		    USAGE_LOG_COLUMNS " FROM main.validations");
+	if (r == LH_OK)
+		r = db_exec(db, "COMMIT");
+	if (r != LH_OK) {
+		snprintf(errbuf, errlen, "migration 1 -> 2: copy the usage "
+		    "log to %s: %s", usage_path, sqlite3_errmsg(db->h));
+		db_exec(db, "ROLLBACK");
+	}
+	return r;
+}
+
+/*
+ * In the transaction that drops it: every row of the usage log is in the
+ * usage database, unchanged.  A row that is not (a release before this
+ * one still writing the log, or a usage database that held other rows
+ * under the same ids) stops the migration rather than being lost.
+ */
+static enum lh_err
+db_usage_copied(struct db *db, int attached, char *errbuf, size_t errlen)
+{
+	enum lh_err	 r;
+	int64_t		 left = 0;
+
+	r = db_query_int(db, attached ?
+	    "SELECT count(*) FROM main.validations v WHERE NOT EXISTS"
+	    " (SELECT 1 FROM usage.validations u WHERE u.id = v.rowid"
+	    "  AND u.at IS v.at AND u.license_id IS v.license_id"
+	    "  AND u.instance_id IS v.instance_id AND u.op IS v.op"
+	    "  AND u.code IS v.code AND u.addr IS v.addr"
+	    "  AND u.country IS v.country AND u.origin IS v.origin)" :
+	    "SELECT count(*) FROM validations", &left);
+	if (r != LH_OK) {
+		snprintf(errbuf, errlen, "migration 1 -> 2: %s",
+		    sqlite3_errmsg(db->h));
+		return r;
+	}
+	if (left > 0) {
+		snprintf(errbuf, errlen, "migration 1 -> 2: %lld usage log "
+		    "row%s not in the usage database: not dropping the log",
+		    (long long)left, left == 1 ? " is" : "s are");
+		return LH_ERR_DB_BUSY;
+	}
+	return LH_OK;
+}
+
+/*
+ * Apply every migration the file lacks, all in one transaction (after
+ * the copy of the usage log, for a file at schema 1).
+ */
+static enum lh_err
+db_migrate(struct db *db, const char *usage_path, int busy_timeout,
+    char *errbuf, size_t errlen)
 {
 	enum lh_err	 r;
 	char		 sql[64];
-	int		 version, v;
+	int		 version = -1, v, attached = 0;
 
 	/* The common case, an up-to-date file, takes no write lock. */
 	if (db_user_version(db, &version) == LH_OK &&
 	    version == LH_SCHEMA_VERSION)
 		return LH_OK;
+	if (version == 1 && (r = db_usage_copy(db, usage_path, busy_timeout,
+	    &attached, errbuf, errlen)) != LH_OK)
+		goto out;
 	if ((r = db_exec(db, "BEGIN IMMEDIATE")) != LH_OK) {
 		snprintf(errbuf, errlen, "begin: %s", sqlite3_errmsg(db->h));
 		return r;
@@ -546,6 +689,9 @@ db_migrate(struct db *db, char *errbuf, size_t errlen)
 		r = LH_ERR_DB;
 		goto fail;
 	}
+	if (version == 1 &&
+	    (r = db_usage_copied(db, attached, errbuf, errlen)) != LH_OK)
+		goto fail;
 	for (v = version; v < LH_SCHEMA_VERSION; v++) {
 		if ((r = db_exec(db, db_migrations[v])) != LH_OK) {
 			snprintf(errbuf, errlen, "migration %d -> %d: %s",
@@ -566,9 +712,12 @@ db_migrate(struct db *db, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "commit: %s", sqlite3_errmsg(db->h));
 		goto fail;
 	}
-	return LH_OK;
+	goto out;
  fail:
 	db_exec(db, "ROLLBACK");
+ out:
+	if (attached)
+		db_exec(db, "DETACH DATABASE usage");
 	return r;
 }
 
@@ -632,8 +781,8 @@ db_flush(void *arg)
  * written to the file.
  */
 static enum lh_err
-db_open_mode(const char *path, int busy_timeout, int create, int migrate,
-    struct db **out, char *errbuf, size_t errlen)
+db_open_mode(const char *path, const char *usage_path, int busy_timeout,
+    int create, int migrate, struct db **out, char *errbuf, size_t errlen)
 {
 	enum lh_err	 r = LH_ERR_INTERNAL;
 	struct db	*db = NULL;
@@ -687,7 +836,8 @@ db_open_mode(const char *path, int busy_timeout, int create, int migrate,
 		    sqlite3_errmsg(db->h));
 		goto out;
 	}
-	if ((r = db_migrate(db, errbuf, errlen)) != LH_OK)
+	if ((r = db_migrate(db, usage_path, busy_timeout, errbuf, errlen)) !=
+	    LH_OK)
 		goto out;
 	/* Group commit (walsync.c) where the shared file can be had; else
 	 * every durable COMMIT flushes by itself, as FULL does. */
@@ -708,18 +858,19 @@ db_open_mode(const char *path, int busy_timeout, int create, int migrate,
 }
 
 enum lh_err
-db_open(const char *path, int busy_timeout, int create, struct db **out,
-    char *errbuf, size_t errlen)
+db_open(const char *path, const char *usage_path, int busy_timeout,
+    int create, struct db **out, char *errbuf, size_t errlen)
 {
-	return db_open_mode(path, busy_timeout, create, 1, out, errbuf,
-	    errlen);
+	return db_open_mode(path, usage_path, busy_timeout, create, 1, out,
+	    errbuf, errlen);
 }
 
 enum lh_err
 db_inspect(const char *path, int busy_timeout, struct db **out,
     char *errbuf, size_t errlen)
 {
-	return db_open_mode(path, busy_timeout, 0, 0, out, errbuf, errlen);
+	return db_open_mode(path, NULL, busy_timeout, 0, 0, out, errbuf,
+	    errlen);
 }
 
 void
@@ -1385,6 +1536,18 @@ db_begin_durable(struct db *db)
 }
 
 enum lh_err
+db_begin_read(struct db *db)
+{
+	return db_run(db, ST_BEGIN_READ);
+}
+
+enum lh_err
+db_end_read(struct db *db)
+{
+	return db_run(db, ST_COMMIT);
+}
+
+enum lh_err
 db_license_by_key(struct db *db, const char *key, struct db_keyinfo *ki,
     int *found)
 {
@@ -1444,6 +1607,7 @@ db_instance_find(struct db *db, int64_t license_id, const char *id,
 		col_copy(st, 0, out->id, sizeof(out->id));
 		col_copy(st, 1, out->name, sizeof(out->name));
 		out->created_at = sqlite3_column_int64(st, 2);
+		out->last_seen_at = sqlite3_column_int64(st, 3);
 		*found = 1;
 	}
 	db_done(st);
@@ -1485,54 +1649,6 @@ db_instance_seen(struct db *db, const char *id, time_t now)
 	STMT(db, ST_INSTANCE_SEEN, st);
 	bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-	return db_step_done(st);
-}
-
-enum lh_err
-db_rate_hit(struct db *db, const char *bucket, long long window, int *hits)
-{
-	sqlite3_stmt	*st;
-	int64_t		 v = 0;
-	int		 found;
-	enum lh_err	 r;
-
-	STMT(db, ST_RATE_HIT, st);
-	bind_text(st, 1, bucket);
-	sqlite3_bind_int64(st, 2, window);
-	r = db_step_int(st, &v, &found);
-	*hits = (int)v;
-	return r;
-}
-
-enum lh_err
-db_rate_prune(struct db *db, long long before)
-{
-	sqlite3_stmt	*st;
-
-	STMT(db, ST_RATE_PRUNE, st);
-	sqlite3_bind_int64(st, 1, before);
-	return db_step_done(st);
-}
-
-enum lh_err
-db_validation_put(struct db *db, time_t now, int64_t license_id,
-    const char *instance_id, int op, int code, const char *addr,
-    const char *country, const char *origin)
-{
-	sqlite3_stmt	*st;
-
-	STMT(db, ST_VALIDATION_PUT, st);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
-	if (license_id != 0)
-		sqlite3_bind_int64(st, 2, license_id);
-	else
-		sqlite3_bind_null(st, 2);
-	bind_text(st, 3, instance_id);
-	sqlite3_bind_int(st, 4, op);
-	sqlite3_bind_int(st, 5, code);
-	bind_text(st, 6, addr);
-	bind_text(st, 7, country);
-	bind_text(st, 8, origin);
 	return db_step_done(st);
 }
 

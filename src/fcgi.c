@@ -355,6 +355,8 @@ fcgi_serve(struct lh_ctx *ctx)
 		fcgi_handle(ctx, &io, &buf);
 		FCGX_Finish_r(&req);
 		fcgi_deliver(ctx);
+		/* The usage database's checkpoint, out of every request. */
+		usage_tidy(ctx->usage);
 	}
 	FCGX_Free(&req, 1);
  out:

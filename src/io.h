@@ -74,7 +74,7 @@ enum lh_err	 walsync_wait(struct walsync *, uint64_t need,
 
 /* ---- db.c ----------------------------------------------------------- */
 
-#define LH_SCHEMA_VERSION	1
+#define LH_SCHEMA_VERSION	2
 #define LH_REPLAY_MAX		64	/* deferred events replayed per change */
 #define LH_EVENT_REFS		3	/* payment references one event names */
 
@@ -127,10 +127,13 @@ typedef int	(*db_event_fn)(void *arg, const struct db_event *);
  * Open (creating if create is set) the database at path, switch it to
  * WAL with synchronous=FULL, and bring its schema to LH_SCHEMA_VERSION in
  * one transaction.  A schema newer than this program knows is refused.
- * On failure writes the reason to errbuf.  Free with db_close().
+ * A file at schema 1 has its usage log copied to the usage database at
+ * usage_path (made if missing) first.  On failure writes the reason to
+ * errbuf.  Free with db_close().
  */
-enum lh_err	 db_open(const char *path, int busy_timeout, int create,
-		    struct db **out, char *errbuf, size_t errlen);
+enum lh_err	 db_open(const char *path, const char *usage_path,
+		    int busy_timeout, int create, struct db **out,
+		    char *errbuf, size_t errlen);
 /* Open an existing database without changing it: no WAL switch, no
  * migration (for licensehook -t).  A newer schema is refused. */
 enum lh_err	 db_inspect(const char *path, int busy_timeout,
@@ -141,6 +144,9 @@ void		 db_close(struct db *);
 enum lh_err	 db_check(struct db *, char *errbuf, size_t errlen);
 /* The last SQLite error text, for logs. Borrowed. */
 const char	*db_errmsg(struct db *);
+/* The LH_ERR_DB_* (or LH_OK) for an SQLite result code; usage.c maps its
+ * errors the same way. */
+enum lh_err	 db_sqlite_err(int rc);
 
 enum lh_err	 db_begin(struct db *);		/* BEGIN IMMEDIATE */
 /* COMMIT; after db_begin() or db_begin_durable(), returns LH_OK only once
@@ -243,11 +249,16 @@ struct db_instance {
 	char		 id[LH_INSTANCE_ID_MAX + 1];
 	char		 name[LH_INSTANCE_NAME_MAX + 1];
 	long long	 created_at;
+	long long	 last_seen_at;
 };
 
-/* BEGIN IMMEDIATE with synchronous=NORMAL: for the usage log and rate
- * counters only, which are not worth an fsync per request. */
+/* BEGIN IMMEDIATE with synchronous=NORMAL: for a seat's last_seen_at
+ * only, which is not worth an fsync. */
 enum lh_err	 db_begin_light(struct db *);
+/* BEGIN DEFERRED: one snapshot for several reads, without the write
+ * lock; db_end_read() ends it. */
+enum lh_err	 db_begin_read(struct db *);
+enum lh_err	 db_end_read(struct db *);
 /* BEGIN IMMEDIATE with synchronous=FULL (what db_begin() does). */
 enum lh_err	 db_begin_durable(struct db *);
 /* The license with this key (upper case); *found = 0 if none. */
@@ -264,16 +275,6 @@ enum lh_err	 db_instance_put(struct db *, int64_t license_id,
 enum lh_err	 db_instance_off(struct db *, int64_t license_id,
 		    const char *id, time_t now);
 enum lh_err	 db_instance_seen(struct db *, const char *id, time_t now);
-/* Count a request in bucket's one-minute window; *hits after it. */
-enum lh_err	 db_rate_hit(struct db *, const char *bucket,
-		    long long window, int *hits);
-/* Drop rate windows older than before. */
-enum lh_err	 db_rate_prune(struct db *, long long before);
-/* One row of the usage log (op: enum lh_api_op; code: lh_api_code). */
-enum lh_err	 db_validation_put(struct db *, time_t now,
-		    int64_t license_id, const char *instance_id, int op,
-		    int code, const char *addr, const char *country,
-		    const char *origin);
 
 /* The outbox: customer notices waiting for, or done with, sendmail. */
 struct db_outbox {
@@ -331,6 +332,60 @@ enum lh_err	 db_outbox_retry(struct db *, int64_t id, int attempts,
 /* Outbox rows, newest first, at most limit (0: all); message unset. */
 enum lh_err	 db_outbox_each(struct db *, int limit, db_outbox_fn,
 		    void *arg);
+
+/* ---- usage.c -------------------------------------------------------- */
+
+/*
+ * The usage database (licensehook.usage_database): the license API's rate
+ * counters and usage log, in a SQLite file of their own, so that a
+ * validation writes nothing to the database.  Its commits are never
+ * synced; see usage.c.
+ */
+#define LH_USAGE_SCHEMA_VERSION	1
+
+struct usage;
+
+/*
+ * Open the usage database at path, creating it (mode 0640 at most) if no
+ * file is there, in WAL mode, and bring its schema to
+ * LH_USAGE_SCHEMA_VERSION.  A newer schema is refused, and a file that
+ * is there but broken is never replaced.  On failure writes the reason
+ * to errbuf.  Free with usage_close().
+ */
+enum lh_err	 usage_open(const char *path, int busy_timeout,
+		    struct usage **out, char *errbuf, size_t errlen);
+/* Open an existing usage database without changing it (licensehook -t). */
+enum lh_err	 usage_inspect(const char *path, int busy_timeout,
+		    struct usage **out, char *errbuf, size_t errlen);
+/* usage_tidy(), then close.  NULL is a no-op. */
+void		 usage_close(struct usage *);
+/* As db_check(), for the usage database. */
+enum lh_err	 usage_check(struct usage *, char *errbuf, size_t errlen);
+/* The last SQLite error text, for logs. Borrowed. */
+const char	*usage_errmsg(struct usage *);
+/*
+ * Between requests: once the WAL has grown, checkpoint it with the WAL
+ * and the file synced, so that no request pays those fsyncs.  NULL is a
+ * no-op.
+ */
+void		 usage_tidy(struct usage *);
+
+enum lh_err	 usage_begin(struct usage *);	/* BEGIN IMMEDIATE */
+enum lh_err	 usage_commit(struct usage *);
+void		 usage_rollback(struct usage *);
+/* The requests counted in bucket's one-minute window (0: none). */
+enum lh_err	 usage_rate_get(struct usage *, const char *bucket,
+		    long long window, int *hits);
+/* Count a request in bucket's one-minute window; *hits after it. */
+enum lh_err	 usage_rate_hit(struct usage *, const char *bucket,
+		    long long window, int *hits);
+/* Drop rate windows older than before. */
+enum lh_err	 usage_rate_prune(struct usage *, long long before);
+/* One row of the usage log (op: enum lh_api_op; code: lh_api_code;
+ * license_id 0: none). */
+enum lh_err	 usage_log_put(struct usage *, time_t now, int64_t license_id,
+		    const char *instance_id, int op, int code,
+		    const char *addr, const char *country, const char *origin);
 
 /* ---- mail.c --------------------------------------------------------- */
 
@@ -425,6 +480,7 @@ struct lh_ctx {
 	struct db	*db;		/* opened on first need, kept */
 	struct lh_sig_keys *sig_keys;	/* the webhook secrets, keyed on
 					   first need, freed by fcgi_serve() */
+	struct usage	*usage;		/* the usage database, likewise */
 	struct lh_signkey *signkey;	/* the API's signing key; NULL until
 					   it loads */
 	long long	 rate_pruned;	/* rate window last pruned */
@@ -441,6 +497,8 @@ void		 webhook_stripe(struct lh_ctx *, const struct lh_request *,
 /* ---- licenses.c ----------------------------------------------------- */
 
 #define LH_API_BODY_MAX		(16 * 1024)	/* bytes, a license API body */
+#define LH_SEEN_INTERVAL	3600	/* s: a validation writes a seat's
+					   last_seen_at once it is this old */
 
 /*
  * Handle a POST to a license API route (activate, validate, deactivate);

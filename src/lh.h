@@ -163,6 +163,9 @@ struct lh_mail {
 
 struct lh_conf {
 	char		*database;
+	char		*usage_database;		/* rate counters, usage log;
+							   default: database
+							   + "-usage" */
 	enum lh_mode	 mode;
 	size_t		 body_max;			/* bytes */
 	char		*stripe_secrets[LH_SECRETS_MAX];	/* whsec_... */

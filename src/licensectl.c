@@ -711,8 +711,10 @@ main(int argc, char *argv[])
 		conf_free(conf);
 		return ch;
 	}
-	if (db_open(conf->database, conf->busy_timeout, 0, &db, errbuf,
-	    sizeof(errbuf)) != LH_OK)
+	/* An upgrade from schema 1 moves the usage log to the usage
+	 * database, which is made for it if need be. */
+	if (db_open(conf->database, conf->usage_database, conf->busy_timeout,
+	    0, &db, errbuf, sizeof(errbuf)) != LH_OK)
 		errx(1, "database: %s", errbuf);
 	ctl.conf = conf;
 	ctl.now = at != 0 ? (time_t)at : time(NULL);

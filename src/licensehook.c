@@ -35,40 +35,39 @@ usage(int status)
 	exit(status);
 }
 
-/* -t: like nginx -t, say what is wrong and exit non-zero. */
+/*
+ * -t, for a file not made yet: it only needs a writable directory.
+ * 1: the file is there, inspect it; 0: missing, and fine; -1: not fine.
+ */
 static int
-check(const char *path, const struct lh_conf *conf)
+check_missing(const char *what, const char *path, const char *when)
+{
+	struct stat	 st;
+	char		 dir[LH_PATH_MAX];
+
+	if (stat(path, &st) == 0 || errno != ENOENT)
+		return 1;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (access(dirname(dir), W_OK) == -1) {
+		fprintf(stderr, "licensehook: %s %s does not exist and its "
+		    "directory is not writable\n", what, path);
+		return -1;
+	}
+	printf("licensehook: %s %s does not exist yet; it is created on the "
+	    "first %s\n", what, path, when);
+	return 0;
+}
+
+static int
+check_db(const struct lh_conf *conf)
 {
 	struct db	*db = NULL;
-	struct stat	 st;
-	char		 errbuf[512], dir[LH_PATH_MAX];
-	int		 rc = 1;
+	char		 errbuf[512];
+	int		 rc;
 
-	printf("licensehook: configuration file %s syntax is ok\n", path);
-	if (conf->api.keys_dir != NULL) {
-		struct lh_signkey	 key;
-
-		if (signkeys_load_active(conf->api.keys_dir, &key, errbuf,
-		    sizeof(errbuf)) != LH_OK) {
-			fprintf(stderr, "licensehook: signing key: %s\n",
-			    errbuf);
-			return 1;
-		}
-		printf("licensehook: signing key %s is ok\n", key.kid);
-		token_key_free(&key);
-	}
-	if (stat(conf->database, &st) == -1 && errno == ENOENT) {
-		snprintf(dir, sizeof(dir), "%s", conf->database);
-		if (access(dirname(dir), W_OK) == -1) {
-			fprintf(stderr, "licensehook: database %s does not "
-			    "exist and its directory is not writable\n",
-			    conf->database);
-			return 1;
-		}
-		printf("licensehook: database %s does not exist yet; it is "
-		    "created on the first request\n", conf->database);
-		return 0;
-	}
+	if ((rc = check_missing("database", conf->database, "request")) <= 0)
+		return -rc;
+	rc = 1;
 	if (db_inspect(conf->database, conf->busy_timeout, &db, errbuf,
 	    sizeof(errbuf)) != LH_OK ||
 	    db_check(db, errbuf, sizeof(errbuf)) != LH_OK) {
@@ -86,6 +85,65 @@ check(const char *path, const struct lh_conf *conf)
  out:
 	db_close(db);
 	return rc;
+}
+
+/* The license API's usage database, checked like the database. */
+static int
+check_usage(const struct lh_conf *conf)
+{
+	struct usage	*u = NULL;
+	const char	*path = conf->usage_database;
+	char		 errbuf[512];
+	int		 rc;
+
+	if ((rc = check_missing("usage database", path,
+	    "license API request")) <= 0)
+		return -rc;
+	rc = 1;
+	if (usage_inspect(path, conf->busy_timeout, &u, errbuf,
+	    sizeof(errbuf)) != LH_OK ||
+	    usage_check(u, errbuf, sizeof(errbuf)) != LH_OK) {
+		fprintf(stderr, "licensehook: usage database %s: %s\n", path,
+		    errbuf);
+		goto out;
+	}
+	if (errbuf[0] != '\0')
+		printf("licensehook: usage database %s is ok: %s\n", path,
+		    errbuf);
+	else
+		printf("licensehook: usage database %s is ok (schema %d, "
+		    "wal)\n", path, LH_USAGE_SCHEMA_VERSION);
+	rc = 0;
+ out:
+	usage_close(u);
+	return rc;
+}
+
+/* -t: like nginx -t, say what is wrong and exit non-zero. */
+static int
+check(const char *path, const struct lh_conf *conf)
+{
+	char		 errbuf[512];
+
+	printf("licensehook: configuration file %s syntax is ok\n", path);
+	if (conf->api.keys_dir != NULL) {
+		struct lh_signkey	 key;
+
+		if (signkeys_load_active(conf->api.keys_dir, &key, errbuf,
+		    sizeof(errbuf)) != LH_OK) {
+			fprintf(stderr, "licensehook: signing key: %s\n",
+			    errbuf);
+			return 1;
+		}
+		printf("licensehook: signing key %s is ok\n", key.kid);
+		token_key_free(&key);
+	}
+	if (check_db(conf) != 0)
+		return 1;
+	/* Only the license API uses it. */
+	if (conf->api.keys_dir != NULL && check_usage(conf) != 0)
+		return 1;
+	return 0;
 }
 
 int
@@ -134,8 +192,8 @@ main(int argc, char *argv[])
 	ctx.conf = conf;
 	ctx.conf_path = path;
 	/* Open early to report trouble at start; requests retry if it fails. */
-	if (db_open(conf->database, conf->busy_timeout, 1, &ctx.db, errbuf,
-	    sizeof(errbuf)) != LH_OK)
+	if (db_open(conf->database, conf->usage_database, conf->busy_timeout,
+	    1, &ctx.db, errbuf, sizeof(errbuf)) != LH_OK)
 		log_line("database %s: %s (answering 503 until it opens)",
 		    conf->database, errbuf);
 	if (conf->api.keys_dir != NULL) {
@@ -150,6 +208,7 @@ main(int argc, char *argv[])
 	token_key_free(&signkey);
 	if (rc != 0)
 		log_line("cannot set up FastCGI");
+	usage_close(ctx.usage);
 	db_close(ctx.db);
 	log_close();
 	conf_free(conf);

@@ -4,11 +4,13 @@
  * the key up, counts rate limits, writes seats and the usage log, and
  * signs every answer with the Ed25519 key from [api] keys_dir.
  *
- * Seats change in a durable transaction (synchronous=FULL); validations
- * only write the usage log and rate counters, in a light one
- * (synchronous=NORMAL), so that an app launch never waits for a disk
- * flush.  Both are BEGIN IMMEDIATE, so two activations racing for the
- * last seat are serialised and exactly one wins.
+ * A validation only reads the database, in one read transaction, and
+ * writes its rate counts and usage log row to the usage database
+ * (usage.c), whose commits are never synced, so that an app launch
+ * neither waits for a disk flush nor queues for the database's write
+ * lock.  Seats change in a durable transaction (synchronous=FULL,
+ * BEGIN IMMEDIATE), so two activations racing for the last seat are
+ * serialised and exactly one wins.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -60,46 +62,91 @@ licenses_instance_id(char out[LH_INSTANCE_ID_MAX + 1])
 	return LH_OK;
 }
 
-/* Count this request against the client's and the key's limits. */
+/* Where a storage error came from. */
+enum lstore {
+	LS_NONE = 0,
+	LS_MAIN,		/* the database */
+	LS_USAGE		/* the usage database */
+};
+
+/*
+ * A storage error of store s: SQLite's reason for the log line, taken
+ * before a ROLLBACK replaces it, and the store to drop a broken handle
+ * of.  Other errors pass unchanged.
+ */
+static enum lh_err
+licenses_fail(struct lh_ctx *ctx, enum lstore s, enum lh_err r,
+    struct lh_response *resp, enum lstore *failed)
+{
+	if (r < LH_ERR_DB_BUSY || r > LH_ERR_DB)
+		return r;
+	*failed = s;
+	if (resp->detail[0] != '\0')
+		return r;
+	if (s == LS_USAGE)
+		snprintf(resp->detail, sizeof(resp->detail),
+		    "usage database %s: %s", ctx->conf->usage_database,
+		    usage_errmsg(ctx->usage));
+	else
+		snprintf(resp->detail, sizeof(resp->detail), "%s",
+		    db_errmsg(ctx->db));
+	return r;
+}
+
+/*
+ * Count this request against the client's and the key's limits, in the
+ * caller's usage transaction; past windows are dropped once a minute per
+ * worker.  Without count, only read the counts, as if this request were
+ * in them: a client already over a limit is then refused before its key
+ * is looked up.  *over when a limit is passed.
+ */
 static enum lh_err
 licenses_rate(struct lh_ctx *ctx, const struct lh_request *req,
-    const char *key, time_t now, struct lh_response *resp)
+    const char *key, time_t now, int count, int *over)
 {
 	const struct lh_api	*api = &ctx->conf->api;
 	char			 bucket[LH_KEY_MAX + LH_ADDR_MAX + 8];
 	long long		 win = (long long)now / LH_RATE_WINDOW;
 	enum lh_err		 r;
-	int			 hits, over = 0;
+	int			 hits;
 
-	/* Once a minute per worker, drop the windows that are over, so
-	 * the table holds only the current minute's clients. */
-	if (ctx->rate_pruned != win) {
-		if ((r = db_rate_prune(ctx->db, win)) != LH_OK)
+	*over = 0;
+	/* The table holds only the current minute's clients. */
+	if (count && ctx->rate_pruned != win) {
+		if ((r = usage_rate_prune(ctx->usage, win)) != LH_OK)
 			return r;
 		ctx->rate_pruned = win;
 	}
 	if (api->rate_address > 0 && req->remote_addr != NULL) {
 		snprintf(bucket, sizeof(bucket), "a:%.*s", LH_ADDR_MAX,
 		    req->remote_addr);
-		if ((r = db_rate_hit(ctx->db, bucket, win, &hits)) != LH_OK)
+		r = count ? usage_rate_hit(ctx->usage, bucket, win, &hits) :
+		    usage_rate_get(ctx->usage, bucket, win, &hits);
+		if (r != LH_OK)
 			return r;
-		over |= hits > api->rate_address;
+		*over |= hits + !count > api->rate_address;
 	}
 	/* A refused client or a string that cannot be a key gets no bucket
 	 * of its own: junk must not grow the table. */
-	if (!over && api->rate_key > 0 &&
+	if (!*over && api->rate_key > 0 &&
 	    keygen_valid(&ctx->conf->keyfmt, key)) {
 		snprintf(bucket, sizeof(bucket), "k:%s", key);
-		if ((r = db_rate_hit(ctx->db, bucket, win, &hits)) != LH_OK)
+		r = count ? usage_rate_hit(ctx->usage, bucket, win, &hits) :
+		    usage_rate_get(ctx->usage, bucket, win, &hits);
+		if (r != LH_OK)
 			return r;
-		over |= hits > api->rate_key;
-	}
-	if (over) {
-		resp->retry_after = LH_RATE_WINDOW -
-		    (int)((long long)now % LH_RATE_WINDOW);
-		return LH_ERR_RATE_LIMITED;
+		*over |= hits + !count > api->rate_key;
 	}
 	return LH_OK;
+}
+
+/* A refusal by the rate limits: come back in the next window. */
+static enum lh_err
+licenses_limited(time_t now, struct lh_response *resp)
+{
+	resp->retry_after = LH_RATE_WINDOW -
+	    (int)((long long)now % LH_RATE_WINDOW);
+	return LH_ERR_RATE_LIMITED;
 }
 
 /*
@@ -174,11 +221,150 @@ licenses_apply(struct lh_ctx *ctx, enum lh_api_op op,
 		lr->facts.instances--;
 		return LH_OK;
 	case LH_API_VALIDATE:
-		if (lr->facts.instance_found)
-			return db_instance_seen(ctx->db, lr->inst.id, now);
+		/* Reads only: see licenses_seen(). */
 		return LH_OK;
 	}
 	return LH_ERR_INTERNAL;
+}
+
+/* The request's usage log row, in the caller's usage transaction. */
+static enum lh_err
+licenses_log(struct lh_ctx *ctx, enum lh_api_op op,
+    const struct lh_request *req, time_t now, const struct lreq *lr)
+{
+	return usage_log_put(ctx->usage, now,
+	    lr->facts.found ? lr->ki.lic.id : 0,
+	    lr->facts.instance_found || lr->instance_new ? lr->inst.id : NULL,
+	    (int)op, (int)lr->verdict.code, req->remote_addr, req->country,
+	    req->origin);
+}
+
+/*
+ * A valid seat's last_seen_at, written only once it is LH_SEEN_INTERVAL
+ * old, so that a validation almost never writes the database; the usage
+ * log has the exact time of each.  Best effort, after the answer was
+ * decided and logged: a failure is logged, and the answer stands.
+ */
+static void
+licenses_seen(struct lh_ctx *ctx, time_t now, const struct lreq *lr)
+{
+	enum lh_err	 r;
+
+	if (!lr->verdict.ok || !lr->facts.found ||
+	    !lr->facts.instance_found ||
+	    (long long)now - lr->inst.last_seen_at < LH_SEEN_INTERVAL)
+		return;
+	if ((r = db_begin_light(ctx->db)) == LH_OK &&
+	    (r = db_instance_seen(ctx->db, lr->inst.id, now)) == LH_OK &&
+	    (r = db_commit(ctx->db)) == LH_OK)
+		return;
+	log_line("validate: last_seen_at of %s not written: %s: %s",
+	    lr->inst.id, lh_err_msg(r), db_errmsg(ctx->db));
+	db_rollback(ctx->db);
+	if (r == LH_ERR_DB_CORRUPT || r == LH_ERR_DB_IO ||
+	    r == LH_ERR_DB_READONLY) {
+		db_close(ctx->db);
+		ctx->db = NULL;
+	}
+}
+
+/*
+ * validate: the key and its seat read in one snapshot of the database,
+ * which takes no lock, then the rate counts and the usage log row in one
+ * short transaction of the usage database.  The counts decide: a request
+ * over a limit is answered 429 and logs no row, and its count stays.
+ */
+static enum lh_err
+licenses_validate(struct lh_ctx *ctx, const struct lh_api_req *ar,
+    const struct lh_request *req, time_t now, struct lreq *lr,
+    struct lh_response *resp, enum lstore *failed)
+{
+	enum lh_err	 r;
+	int		 over, over_now;
+
+	/* The limits bound how fast keys can be tried: a client already
+	 * over one is not looked up at all. */
+	if ((r = licenses_rate(ctx, req, lr->key, now, 0, &over)) != LH_OK)
+		return licenses_fail(ctx, LS_USAGE, r, resp, failed);
+	if (!over) {
+		if ((r = db_begin_read(ctx->db)) != LH_OK ||
+		    (r = licenses_lookup(ctx, LH_API_VALIDATE, ar, now, lr)) !=
+		    LH_OK ||
+		    (r = db_end_read(ctx->db)) != LH_OK) {
+			r = licenses_fail(ctx, LS_MAIN, r, resp, failed);
+			db_rollback(ctx->db);
+			return r;
+		}
+		api_decide(ctx->conf, LH_API_VALIDATE, ar, &lr->facts,
+		    &lr->verdict);
+	}
+	if ((r = usage_begin(ctx->usage)) != LH_OK)
+		return licenses_fail(ctx, LS_USAGE, r, resp, failed);
+	if ((r = licenses_rate(ctx, req, lr->key, now, 1, &over_now)) !=
+	    LH_OK)
+		goto fail;
+	if (!over && !over_now &&
+	    (r = licenses_log(ctx, LH_API_VALIDATE, req, now, lr)) != LH_OK)
+		goto fail;
+	if ((r = usage_commit(ctx->usage)) != LH_OK)
+		goto fail;
+	if (over || over_now)
+		return licenses_limited(now, resp);
+	licenses_seen(ctx, now, lr);
+	return LH_OK;
+ fail:
+	r = licenses_fail(ctx, LS_USAGE, r, resp, failed);
+	usage_rollback(ctx->usage);
+	return r;
+}
+
+/*
+ * activate, deactivate: counted first, in a usage transaction of its
+ * own, since the seat change waits for the database's write lock and an
+ * fsync, and the validations counting meanwhile must not wait for them;
+ * then the seat in a durable transaction; then the usage log row.  A
+ * log row that fails after the seat committed is a 503 all the same: the
+ * seat is stored, and the retry finds it.
+ */
+static enum lh_err
+licenses_change(struct lh_ctx *ctx, enum lh_api_op op,
+    const struct lh_api_req *ar, const struct lh_request *req, time_t now,
+    struct lreq *lr, struct lh_response *resp, enum lstore *failed)
+{
+	enum lh_err	 r;
+	int		 over;
+
+	if ((r = usage_begin(ctx->usage)) != LH_OK)
+		return licenses_fail(ctx, LS_USAGE, r, resp, failed);
+	if ((r = licenses_rate(ctx, req, lr->key, now, 1, &over)) != LH_OK ||
+	    (r = usage_commit(ctx->usage)) != LH_OK)
+		goto fail_usage;
+	if (over)
+		return licenses_limited(now, resp);
+
+	if ((r = db_begin_durable(ctx->db)) != LH_OK)
+		return licenses_fail(ctx, LS_MAIN, r, resp, failed);
+	if ((r = licenses_lookup(ctx, op, ar, now, lr)) != LH_OK)
+		goto fail_main;
+	api_decide(ctx->conf, op, ar, &lr->facts, &lr->verdict);
+	if ((r = licenses_apply(ctx, op, ar, now, lr)) != LH_OK ||
+	    (r = db_commit(ctx->db)) != LH_OK)
+		goto fail_main;
+
+	if ((r = usage_begin(ctx->usage)) != LH_OK)
+		return licenses_fail(ctx, LS_USAGE, r, resp, failed);
+	if ((r = licenses_log(ctx, op, req, now, lr)) != LH_OK ||
+	    (r = usage_commit(ctx->usage)) != LH_OK)
+		goto fail_usage;
+	return LH_OK;
+ fail_main:
+	r = licenses_fail(ctx, LS_MAIN, r, resp, failed);
+	db_rollback(ctx->db);
+	return r;
+ fail_usage:
+	r = licenses_fail(ctx, LS_USAGE, r, resp, failed);
+	usage_rollback(ctx->usage);
+	return r;
 }
 
 /* An offline token for a good key, good until the TTL or the key's own
@@ -270,9 +456,10 @@ licenses_handle(struct lh_ctx *ctx, enum lh_api_op op,
 	const struct lh_conf	*conf = ctx->conf;
 	struct lh_api_req	 ar;
 	struct lreq		*lr = NULL;
+	enum lstore		 failed = LS_NONE;
+	char			 errbuf[sizeof(resp->detail) - 16];
 	size_t			 i;
 	enum lh_err		 r;
-	int			 in_tx = 0;
 
 	snprintf(resp->event_type, sizeof(resp->event_type), "%s",
 	    op_names[op]);
@@ -298,54 +485,44 @@ licenses_handle(struct lh_ctx *ctx, enum lh_api_op op,
 		goto out;
 	}
 	if (ctx->db == NULL && (r = db_open(conf->database,
-	    conf->busy_timeout, 1, &ctx->db, resp->detail,
-	    sizeof(resp->detail))) != LH_OK)
+	    conf->usage_database, conf->busy_timeout, 1, &ctx->db,
+	    resp->detail, sizeof(resp->detail))) != LH_OK)
 		goto out;
-	r = op == LH_API_VALIDATE ? db_begin_light(ctx->db) :
-	    db_begin_durable(ctx->db);
-	if (r != LH_OK)
-		goto out;
-	in_tx = 1;
-	if ((r = licenses_rate(ctx, req, lr->key, now, resp)) != LH_OK) {
-		/* Keep the counts: they are what limits the next request. */
-		if (r == LH_ERR_RATE_LIMITED && db_commit(ctx->db) == LH_OK)
-			in_tx = 0;
+	/* Made on first use, next to the database by default. */
+	if (ctx->usage == NULL && (r = usage_open(conf->usage_database,
+	    conf->busy_timeout, &ctx->usage, errbuf, sizeof(errbuf))) !=
+	    LH_OK) {
+		snprintf(resp->detail, sizeof(resp->detail),
+		    "usage database %s", errbuf);
+		failed = LS_USAGE;
 		goto out;
 	}
-	if ((r = licenses_lookup(ctx, op, &ar, now, lr)) != LH_OK)
+	if (op == LH_API_VALIDATE)
+		r = licenses_validate(ctx, &ar, req, now, lr, resp, &failed);
+	else
+		r = licenses_change(ctx, op, &ar, req, now, lr, resp, &failed);
+	if (r != LH_OK)
 		goto out;
-	api_decide(conf, op, &ar, &lr->facts, &lr->verdict);
-	if ((r = licenses_apply(ctx, op, &ar, now, lr)) != LH_OK)
-		goto out;
-	if ((r = db_validation_put(ctx->db, now,
-	    lr->facts.found ? lr->ki.lic.id : 0,
-	    lr->facts.instance_found || lr->instance_new ? lr->inst.id : NULL,
-	    (int)op, (int)lr->verdict.code, req->remote_addr, req->country,
-	    req->origin)) != LH_OK)
-		goto out;
-	if ((r = db_commit(ctx->db)) != LH_OK)
-		goto out;
-	in_tx = 0;
 	if (ar.want_token && (r = licenses_token(ctx, op, now, lr)) != LH_OK)
 		goto out;
 	r = licenses_answer(op, lr, ar.want_token, now, resp);
  out:
-	/* SQLite's reason first: ROLLBACK replaces it. */
-	if (r != LH_OK && resp->detail[0] == '\0' && r >= LH_ERR_DB_BUSY &&
-	    r <= LH_ERR_DB)
-		snprintf(resp->detail, sizeof(resp->detail), "%s",
-		    db_errmsg(ctx->db));
-	if (in_tx)
-		db_rollback(ctx->db);
 	if (r != LH_OK) {
 		free(resp->dynbody);
 		resp->dynbody = NULL;
 		resp->outcome[0] = '\0';
 		webhook_fail(resp, r);
+		/* A handle that cannot write is dropped, and the file opened
+		 * afresh by the next request. */
 		if (r == LH_ERR_DB_CORRUPT || r == LH_ERR_DB_IO ||
 		    r == LH_ERR_DB_READONLY) {
-			db_close(ctx->db);
-			ctx->db = NULL;
+			if (failed == LS_USAGE) {
+				usage_close(ctx->usage);
+				ctx->usage = NULL;
+			} else {
+				db_close(ctx->db);
+				ctx->db = NULL;
+			}
 		}
 	}
 	if (lr != NULL) {

@@ -529,8 +529,8 @@ webhook_stripe(struct lh_ctx *ctx, const struct lh_request *req, time_t now,
 	    ev->type_name);
 
 	if (ctx->db == NULL && (r = db_open(conf->database,
-	    conf->busy_timeout, 1, &ctx->db, resp->detail,
-	    sizeof(resp->detail))) != LH_OK)
+	    conf->usage_database, conf->busy_timeout, 1, &ctx->db,
+	    resp->detail, sizeof(resp->detail))) != LH_OK)
 		goto out;
 	if ((r = db_begin(ctx->db)) != LH_OK)
 		goto out;

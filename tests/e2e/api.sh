@@ -10,8 +10,9 @@
 # webhooks: make_event checkouts, and for the other states coherent
 # stories built by lifecycle/gen.sh (old payload generation) with times
 # around the start of the run.  No license fact is written with SQL; the
-# only direct write is clearing rate_limits before each rate-limit burst
-# (see there).
+# only direct writes are clearing the usage database's rate_limits before
+# each rate-limit burst, and making a seat's last_seen_at older (see
+# there).
 #
 #   limits     activation up to max_activations (1, 3) and one past it;
 #              an unlimited tier (0) takes 20; the same instance_name
@@ -31,8 +32,13 @@
 #   signatures Licensehook-Signature over the exact body, checked with
 #              openssl pkeyutl and contrib/verify-token.sh; tokens, their
 #              payload, TTL and the cap at the key's expiry; key rotation
-#   usage log  one validations row a request, with the client address
-#              and Origin; no seats
+#   usage log  one validations row a request, in the usage database, with
+#              the client address and Origin; no seats
+#   usage db   made next to the database, mode 0640, WAL, its schema; the
+#              database has no rate_limits or validations; validations
+#              leave the database and its WAL byte for byte unchanged and
+#              are answered while another process holds its write lock;
+#              a seat's last_seen_at is written once it is an hour old
 #   rate       rate_limit_address and rate_limit_key: 429 + Retry-After
 #
 # API_PENDING (default 20) is how many seconds after its story the
@@ -892,17 +898,17 @@ is "$(got) $(j .entitlement.expires_at) $(jq -r .exp "$API_DIR/token5.json" 2>&1
 # ---- the usage log ---------------------------------------------------------------
 
 U_ID=$(lic_id "$K_ACT")
-u_rows=$(count validations "license_id = $U_ID AND op = 1")
+u_rows=$(ucount validations "license_id = $U_ID AND op = 1")
 u_seats=$(count instances "license_id = $U_ID")
 validate "$K_ACT"
 validate "$K_ACT" instance_id="$T_INST"
 form validate "license_key=$K_ACT"
-is "$(count validations "license_id = $U_ID AND op = 1")" "$((u_rows + 3))" \
+is "$(ucount validations "license_id = $U_ID AND op = 1")" "$((u_rows + 3))" \
     "usage log: three validations, three validations rows"
-is "$(sql "SELECT addr || ' ' || code FROM validations WHERE license_id = $U_ID
-    AND op = 1 ORDER BY rowid DESC LIMIT 3;" | sort -u)" "127.0.0.1 0" \
+is "$(usql "SELECT addr || ' ' || code FROM validations WHERE license_id = $U_ID
+    AND op = 1 ORDER BY id DESC LIMIT 3;" | sort -u)" "127.0.0.1 0" \
     "usage log: each row has the client address (127.0.0.1) and code valid"
-is "$(sql "SELECT count(*) FROM validations WHERE license_id = $U_ID AND op = 1
+is "$(usql "SELECT count(*) FROM validations WHERE license_id = $U_ID AND op = 1
     AND instance_id = '$T_INST';")" 2 \
     "usage log: the validation with instance_id names the instance"
 is "$(count instances "license_id = $U_ID")" "$u_seats" \
@@ -910,9 +916,122 @@ is "$(count instances "license_id = $U_ID")" "$u_seats" \
 http POST /api/v1/licenses/validate -H 'Content-Type: application/json' \
     -H 'Origin: https://app.example.com' \
     --data-binary "$(jbody license_key="$K_ACT")"
-is "$(got) $(sql "SELECT origin FROM validations WHERE license_id = $U_ID
-    ORDER BY rowid DESC LIMIT 1;")" "200 valid https://app.example.com" \
+is "$(got) $(usql "SELECT origin FROM validations WHERE license_id = $U_ID
+    ORDER BY id DESC LIMIT 1;")" "200 valid https://app.example.com" \
     "usage log: the Origin header is recorded"
+is "$(usql "SELECT op || ' ' || code FROM validations WHERE license_id = $U_ID
+    AND instance_id = '$T_INST' ORDER BY id LIMIT 1;")" "0 0" \
+    "usage log: activations are logged too (op 0, code valid)"
+
+# ---- the usage database ------------------------------------------------------
+
+USAGE_DB=$LH_DB-usage
+USAGE_VERSION=$(sed -n 's/^#define[ 	]*LH_USAGE_SCHEMA_VERSION[ 	]*\([0-9][0-9]*\).*/\1/p' \
+    "$top_srcdir/src/io.h")
+is "$(stat -c %a "$USAGE_DB" 2>&1)" 640 \
+    "usage database: made next to the database, mode 0640"
+_modes=
+for _f in "$USAGE_DB-wal" "$USAGE_DB-shm"; do
+	_modes="$_modes $(stat -c %a "$_f" 2>&1)"
+done
+is "$_modes" " 640 640" "usage database: its -wal and -shm files, mode 0640"
+is "$(usql 'PRAGMA user_version;') $(usql 'PRAGMA journal_mode;')" \
+    "$USAGE_VERSION wal" "usage database: schema $USAGE_VERSION, in WAL mode"
+is "$(usql "SELECT name FROM sqlite_master WHERE type = 'table'
+    ORDER BY name;" | tr '\n' ' ')" "rate_limits validations " \
+    "usage database: tables rate_limits and validations"
+is "$(sql "SELECT count(*) FROM sqlite_master
+    WHERE name IN ('rate_limits', 'validations');")" 0 \
+    "the database has no rate_limits or validations table"
+
+# main_state: size and checksum of the database file and of its WAL,
+# which any commit (or a checkpoint) on the database would change.
+main_state() {
+	for _ms in "$LH_DB" "$LH_DB-wal"; do
+		if [ -e "$_ms" ]; then
+			printf '%s:%s ' "$(stat -c %s "$_ms")" \
+			    "$(cksum <"$_ms" | cut -d' ' -f1)"
+		else
+			printf 'none '
+		fi
+	done
+}
+# seen INST: the seat's last_seen_at.
+seen() {
+	sql "SELECT last_seen_at FROM instances WHERE id = '$1';"
+}
+
+V_NAME=$(uniq_name)
+activate "$K_ACT" "$V_NAME"
+V_INST=$INST
+_before=$(main_state)
+_urows=$(ucount validations)
+_bad=
+for _i in 1 2 3 4 5; do
+	validate "$K_ACT" instance_id="$V_INST"
+	[ "$(got)" = "200 valid" ] || _bad="$_bad seat:$(got)"
+	validate "$K_ACT" token=true
+	[ "$(got)" = "200 valid" ] || _bad="$_bad token:$(got)"
+	form validate "license_key=$UNKNOWN"
+	[ "$(got)" = "404 not_found" ] || _bad="$_bad unknown:$(got)"
+	validate LH-2345-6789
+	[ "$(got)" = "404 not_found" ] || _bad="$_bad malformed:$(got)"
+done
+is "${_bad:-none}" none \
+    "20 validations (a seat, a token, unknown and malformed keys) answered"
+is "$(main_state)" "$_before" \
+    "20 validations: the database and its WAL byte for byte unchanged"
+is "$(ucount validations)" "$((_urows + 20))" \
+    "20 validations: 20 usage log rows, in the usage database"
+
+# A process holding the database's write lock (as a webhook does while
+# it runs) must not hold up a validation, which takes no write lock.
+rm -f "$API_DIR/lock.out"
+{
+	printf 'BEGIN IMMEDIATE;\n.print locked\n'
+	sleep 3
+	printf 'COMMIT;\n'
+} | sqlite3 -batch "$LH_DB" >"$API_DIR/lock.out" 2>&1 &
+_holder=$!
+if wait_until 50 grep -q locked "$API_DIR/lock.out" 2>/dev/null; then
+	_t0=$(date +%s%N)
+	validate "$K_ACT" instance_id="$V_INST"
+	_took=$((($(date +%s%N) - _t0) / 1000000))
+	is "$(got)" "200 valid" \
+	    "validate while another process holds the database's write lock: 200"
+	check "validate under the write lock: answered at once ($_took ms, the lock is held 3000)" \
+	    test "$_took" -lt 2000
+else
+	fail "sqlite3 holds BEGIN IMMEDIATE on the database" \
+	    "$(cat "$API_DIR/lock.out")"
+fi
+wait "$_holder"
+
+# last_seen_at: written by a validation only once it is LH_SEEN_INTERVAL
+# (an hour) old.  The seat is aged directly.
+_old=$(($(date +%s) - 3500))
+sql "UPDATE instances SET last_seen_at = $_old WHERE id = '$V_INST';"
+_before=$(main_state)
+validate "$K_ACT" instance_id="$V_INST"
+is "$(got) $(seen "$V_INST")" "200 valid $_old" \
+    "a seat last seen 3500 s ago: validated, last_seen_at left as it is"
+is "$(main_state)" "$_before" "a seat last seen 3500 s ago: the database unchanged"
+_old=$(($(date +%s) - 3700))
+sql "UPDATE instances SET last_seen_at = $_old WHERE id = '$V_INST';"
+_before=$(main_state)
+_t0=$(date +%s)
+validate "$K_ACT" instance_id="$V_INST"
+_t1=$(date +%s)
+_seen=$(seen "$V_INST")
+is "$(got)" "200 valid" "a seat last seen 3700 s ago: validated"
+isnt "$(main_state)" "$_before" \
+    "a seat last seen 3700 s ago: the database changed (main_state sees a write)"
+check "a seat last seen 3700 s ago: last_seen_at written ($_seen, asked $_t0..$_t1)" \
+    test "$_seen" -ge "$_t0" -a "$_seen" -le "$_t1"
+_before=$(main_state)
+validate "$K_ACT" instance_id="$V_INST"
+is "$(seen "$V_INST")" "$_seen" "just written: the next validation leaves last_seen_at"
+is "$(main_state)" "$_before" "just written: the next validation leaves the database unchanged"
 
 # ---- malformed bodies -----------------------------------------------------------
 
@@ -1072,13 +1191,13 @@ check "after rotation: keys public OLD_KID is the old public key" \
 # fresh_window: a burst must fit in one one-minute window, so from
 # second 50 on wait for the next minute.  The counts of this minute's
 # earlier requests (made under limits of 1000000) are then cleared from
-# rate_limits: the only direct write to the database in this script, in
-# place of waiting up to a minute for the next window.
+# the usage database's rate_limits, in place of waiting up to a minute
+# for the next window.
 fresh_window() {
 	_fw=$(date +%S)
 	_fw=${_fw#0}
 	[ "$_fw" -lt 50 ] || sleep $((61 - _fw))
-	sql "DELETE FROM rate_limits;"
+	usql "DELETE FROM rate_limits;"
 }
 
 # limited DESC: the last answer is a 429 with a Retry-After of 1..60.
@@ -1095,7 +1214,7 @@ limited() {
 stop_workers
 start_workers "$CONF_RATE_ADDR" 2 || bail_out "cannot restart licensehook"
 fresh_window
-v_rows=$(count validations)
+v_rows=$(ucount validations)
 _bad=
 for _k in "$K_RATE" "$K_RATE2" "$UNKNOWN" LH-2345 "$K_ACT"; do
 	validate "$_k"
@@ -1105,7 +1224,7 @@ is "${_bad:-none}" none "rate_limit_address = 5: five requests (five keys) answe
 validate "$K_TRIAL"
 limited "rate_limit_address = 5: the sixth request in the minute"
 signed "429"
-is "$(count validations)" "$((v_rows + 5))" "a rate-limited request adds no usage-log row"
+is "$(ucount validations)" "$((v_rows + 5))" "a rate-limited request adds no usage-log row"
 activate "$K_UNL" "$(uniq_name)"
 is "$(got)" "429 rate_limited" "rate_limit_address: another route and key, same address: 429"
 

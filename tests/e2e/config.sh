@@ -1,8 +1,9 @@
 #!/bin/sh
 #
 # config.sh: "licensehook -t" on good and bad configuration files, where
-# the configuration comes from (-c, $LICENSEHOOK_CONF), and that no
-# secret ever reaches an error message.  TAP.  Needs only the binary.
+# the configuration comes from (-c, $LICENSEHOOK_CONF), that no secret
+# ever reaches an error message, and what -t says about the database and
+# the usage database.  TAP.  Needs only the binaries.
 
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
@@ -196,5 +197,60 @@ write_config "$LH_TMP/nodir.conf"
 run_lh -- -t -c "$LH_TMP/nodir.conf"
 isnt "$RC" 0 "database in a missing directory: exits non-zero"
 like "$ERR" 'no/such/dir' "database in a missing directory: names it"
+
+# ---- the usage database -------------------------------------------------------
+
+LH_DB=$LH_TMP/licensehook.db
+bad_config "usage_database relative" "licensehook.usage_database: must be an absolute path" <<EOF
+[licensehook]
+database = $LH_DB
+usage_database = usage.db
+[stripe]
+webhook_secret = $LH_SECRET
+EOF
+bad_config "usage_database is the database" "usage_database: must not be the database itself" <<EOF
+[licensehook]
+database = $LH_DB
+usage_database = $LH_DB
+[stripe]
+webhook_secret = $LH_SECRET
+EOF
+
+run_lh -- -t -c "$GOOD"
+unlike "$OUT$ERR" 'usage database' \
+    "without the license API: -t says nothing of the usage database"
+if [ -x "$LH_CTL" ]; then
+	API=$LH_TMP/api.conf
+	write_config "$API"
+	printf '\n[api]\nkeys_dir = %s\n' "$LH_TMP/keys" >>"$API"
+	"$LH_CTL" -c "$API" keys generate >/dev/null 2>&1 ||
+	    bail_out "licensectl keys generate failed"
+	run_lh -- -t -c "$API"
+	is "$RC" 0 "license API on, no usage database yet: -t passes"
+	like "$OUT" "usage database $LH_DB-usage does not exist yet; it is created on the first license API request" \
+	    "license API on: -t names the usage database, next to the database"
+	printf '{"license_key":"LH-2345-6789-ABCD-EFGH"}' >"$LH_TMP/v.json"
+	_conf=$LH_CONF
+	LH_CONF=$API
+	cgi_request POST /api/v1/licenses/validate "$LH_TMP/v.json"
+	LH_CONF=$_conf
+	is "$HTTP_STATUS" 404 "a validation (unknown key) makes the usage database"
+	run_lh -- -t -c "$API"
+	is "$RC" 0 "usage database made: -t passes"
+	like "$OUT" "usage database $LH_DB-usage is ok \\(schema [0-9]+, wal\\)" \
+	    "usage database made: -t says it is ok"
+	LH_USAGE_DB=$LH_TMP/usage/elsewhere.db
+	write_config "$API"
+	LH_USAGE_DB=
+	printf '\n[api]\nkeys_dir = %s\n' "$LH_TMP/keys" >>"$API"
+	run_lh -- -t -c "$API"
+	isnt "$RC" 0 "usage_database in a missing directory: -t fails"
+	like "$ERR" "usage database $LH_TMP/usage/elsewhere\\.db does not exist and its directory is not writable" \
+	    "usage_database in a missing directory: -t names it"
+else
+	for _n in 1 2 3 4 5 6 7 8; do
+		skip "usage database and -t: test $_n" "licensectl not built"
+	done
+fi
 
 done_testing

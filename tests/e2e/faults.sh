@@ -540,6 +540,163 @@ like "$(t_says "$F/corrupt.conf")" "^[1-9] .*database $CO/lh.db: integrity check
 diag "corrupt page: -t says: $(grep -v 'syntax is ok' "$F/t.out")"
 stop_workers
 
+# ---- the usage database -----------------------------------------------------------
+
+# The license API's usage database failing while the database is fine:
+# full, read-only, corrupt, or in a directory that does not exist.  Each
+# validation and activation answers 503 with Retry-After and logs the
+# usage database's reason; the database stays byte for byte as it was
+# (the seat's last_seen_at is an hour old, so a validation that went
+# through would write it); the usage database is never replaced; -t
+# names it.  Then the fault goes and the next request goes through.
+if [ ! -x "$LH_CTL" ]; then
+	skip "usage database faults" "licensectl not built"
+else
+UKEYS=$F/keys
+# usage_conf FILE USAGE_DB: the main configuration with the license API
+# on and its usage database at USAGE_DB; usql and ucount now look there.
+usage_conf() {
+	LH_USAGE_DB=$2
+	conf_for "$DB_MAIN" "$1"
+	printf '\n[api]\nkeys_dir = %s\n' "$UKEYS" >>"$1"
+}
+usage_conf "$F/keys.conf" "$F/unused.db"
+"$LH_CTL" -c "$F/keys.conf" keys generate >/dev/null 2>"$F/keys.err" ||
+    bail_out "licensectl keys generate: $(cat "$F/keys.err")"
+# uapi OP BODY: a license API request with a JSON body.
+uapi() {
+	http POST "/api/v1/licenses/$1" -H 'Content-Type: application/json' \
+	    --data-binary "$2"
+}
+# main_id: the database and its WAL, as file_id shows them.
+main_id() {
+	echo "$(file_id "$DB_MAIN") / $(file_id "$DB_MAIN-wal")"
+}
+# u_fault DESC CODE: while the usage database fails, a validation of the
+# aged seat and an activation answer 503 CODE and store nothing.
+u_fault() {
+	_uf_main=$(main_id)
+	_uf_seats=$(count instances)
+	_uf_got=
+	uapi validate "{\"license_key\":\"$UKEY\",\"instance_id\":\"$UINST\"}"
+	_uf_got="$_uf_got $(brief)"
+	uapi validate "{\"license_key\":\"$UKEY\"}"
+	_uf_got="$_uf_got $(brief)"
+	uapi activate "{\"license_key\":\"$UKEY\",\"instance_name\":\"u-$(uniq_id)\"}"
+	_uf_got="$_uf_got $(brief)"
+	is "$_uf_got" " 503/$2/retry-after 503/$2/retry-after 503/$2/retry-after" \
+	    "$1: validate (twice) and activate answer 503 $2 with Retry-After"
+	wait_until 30 test "$(log_lines)" -ge "$LH_REQUESTS"
+	like "$(grep ' type=activate ' "$LH_LOG" | tail -1)" \
+	    " 503 type=activate error=$2 detail=usage database" \
+	    "$1: the log line names the usage database"
+	is "$(main_id) $(count instances) $(sql "SELECT last_seen_at FROM instances WHERE id = '$UINST';")" \
+	    "$_uf_main $_uf_seats $UAGED" \
+	    "$1: the database unchanged (no seat, no last_seen_at)"
+}
+# u_back DESC: the fault gone, the same worker validates the seat and
+# writes its last_seen_at.
+u_back() {
+	uapi validate "{\"license_key\":\"$UKEY\",\"instance_id\":\"$UINST\"}"
+	is "$HTTP_STATUS $(sql "SELECT last_seen_at > $UAGED FROM instances WHERE id = '$UINST';")" \
+	    "200 1" "$1: fault gone, validated, last_seen_at written"
+	UAGED=$(($(date +%s) - 7200))
+	sql "UPDATE instances SET last_seen_at = $UAGED WHERE id = '$UINST';"
+}
+
+mkdir -p "$F/u"
+usage_conf "$F/u.conf" "$F/u/usage.db"
+use_db "$DB_MAIN" "$F/u.conf" || bail_out "cannot start licensehook"
+make_event "$F/u.co" session=cs_test_ufaults
+post_event "$F/u.co"
+UKEY=$(sql "SELECT key FROM licenses WHERE checkout_session_id = 'cs_test_ufaults';")
+uapi activate "{\"license_key\":\"$UKEY\",\"instance_name\":\"u-host\"}"
+UINST=$(printf '%s' "$HTTP_BODY" |
+    sed -n 's/.*"instance":{"id":"\(ins_[0-9a-f]*\)".*/\1/p')
+is "$HTTP_STATUS $(ucount validations) $(stat -c %a "$F/u/usage.db")" \
+    "200 1 640" "usage database: made by the first activation, mode 0640"
+UAGED=$(($(date +%s) - 7200))
+sql "UPDATE instances SET last_seen_at = $UAGED WHERE id = '$UINST';"
+
+# Read-only: the usage database's directory, as in "read-only" above.
+if [ "$(id -u)" -ne 0 ]; then
+	u_ro() { chmod a-w "$F/u" "$F/u"/* 2>"$F/mount.err"; }
+	u_rw() { chmod u+w "$F/u" "$F/u"/*; }
+else
+	u_ro() {
+		mount --bind "$F/u" "$F/u" 2>"$F/mount.err" &&
+		    MOUNTS="$MOUNTS $F/u" &&
+		    mount -o remount,bind,ro "$F/u" 2>"$F/mount.err"
+	}
+	u_rw() { mount -o remount,bind,rw "$F/u"; }
+fi
+if u_ro; then
+	check "usage database read-only: the worker restarted" respawn
+	u_fault "usage database read-only" storage_readonly
+	like "$(t_says "$F/u.conf")" "^[1-9] .*usage database $F/u/usage\\.db: .*read-only" \
+	    "usage database read-only: licensehook -t fails and says so"
+	u_rw
+	u_back "usage database read-only"
+	# The bind mount stays, writable, until the workers are gone.
+else
+	skip "usage database read-only" \
+	    "cannot make it read-only: $(head -1 "$F/mount.err")"
+fi
+
+# Corrupt: its header overwritten, everything checkpointed into the file
+# first so that the file is what is read.
+usql 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+cp "$F/u/usage.db" "$F/u.good"
+printf 'not a database!!' |
+    dd of="$F/u/usage.db" bs=16 count=1 conv=notrunc 2>/dev/null
+u_bad=$(file_id "$F/u/usage.db")
+u_ls=$(ls "$F/u")
+check "usage database corrupt: the worker restarted" respawn
+u_fault "usage database corrupt" storage_corrupt
+is "$(file_id "$F/u/usage.db") $(ls "$F/u" | tr '\n' ' ')" \
+    "$u_bad $(printf '%s\n' "$u_ls" | tr '\n' ' ')" \
+    "usage database corrupt: the file not replaced or rewritten, no file made"
+like "$(t_says "$F/u.conf")" "^[1-9] .*usage database $F/u/usage\\.db: .*not a database" \
+    "usage database corrupt: licensehook -t fails and says 'not a database'"
+dd if="$F/u.good" of="$F/u/usage.db" conv=notrunc 2>/dev/null
+u_back "usage database corrupt"
+
+# In a directory that does not exist (any more: -t at start wants it).
+mkdir -p "$F/u-nodir"
+usage_conf "$F/u-nodir.conf" "$F/u-nodir/usage.db"
+use_db "$DB_MAIN" "$F/u-nodir.conf" || bail_out "cannot start licensehook"
+rmdir "$F/u-nodir"
+u_fault "usage database's directory missing" storage_readonly
+like "$(t_says "$F/u-nodir.conf")" "^[1-9] .*usage database $F/u-nodir/usage\\.db does not exist and its directory is not writable" \
+    "usage database's directory missing: licensehook -t fails and says so"
+mkdir -p "$F/u-nodir"
+u_back "usage database's directory missing"
+
+# Full: on a 2 MiB tmpfs, the rest filled up.
+UFULL=$F/ufull
+mkdir -p "$UFULL"
+if mount -t tmpfs -o size=2m,mode=0700 lh-faults-ufull "$UFULL" \
+    2>"$F/mount.err"; then
+	MOUNTS="$MOUNTS $UFULL"
+	usage_conf "$F/ufull.conf" "$UFULL/usage.db"
+	use_db "$DB_MAIN" "$F/ufull.conf" || bail_out "cannot start licensehook"
+	u_back "usage database on a tmpfs"
+	dd if=/dev/zero of="$UFULL/filler" bs=64k 2>/dev/null
+	u_fault "usage database's disk full" storage_full
+	rm -f "$UFULL/filler"
+	u_back "usage database's disk full"
+	is "$(usql 'PRAGMA integrity_check;')" ok \
+	    "usage database's disk full: integrity_check ok"
+	stop_workers
+	unmount "$UFULL" || fail "usage database: unmount the tmpfs"
+else
+	skip "usage database's disk full" \
+	    "cannot mount a tmpfs: $(head -1 "$F/mount.err")"
+fi
+stop_workers
+LH_USAGE_DB=
+fi
+
 # ---- clock at the tolerance edges ----------------------------------------------------
 
 # Tolerance 300: exactly 300 s off passes, 301 fails.  licensehook reads

@@ -19,7 +19,8 @@
 #              unix socket), start_nginx / stop_nginx (127.0.0.1, free port)
 #   requests   http, post_event, post_raw, cgi_request, header
 #   events     make_event, make_unhandled_event, uniq_id
-#   database   sql, count, log_lines
+#   database   sql, count (the database), usql, ucount (the usage
+#              database), log_lines
 #
 # Nothing here talks to anything but 127.0.0.1 and local unix sockets.
 
@@ -278,6 +279,7 @@ LH_BODY_LIMIT=1048576
 LH_TOLERANCE=300
 LH_DEFAULT_TIER=basic		# empty: no [tiers] default
 LH_KEY_PREFIX=LH
+LH_USAGE_DB=			# empty: the default, $LH_DB-usage
 
 # write_config [FILE]: write an INI config (default $LH_CONF) for the
 # database, log and settings above.
@@ -287,6 +289,8 @@ write_config() {
 		echo "# written by tests/e2e/lib.sh"
 		echo "[licensehook]"
 		echo "database = $LH_DB"
+		[ -z "${LH_USAGE_DB:-}" ] ||
+		    echo "usage_database = $LH_USAGE_DB"
 		echo "mode = $LH_MODE"
 		echo "body_limit = $LH_BODY_LIMIT"
 		echo "log = $LH_LOG"
@@ -736,6 +740,16 @@ sql() {
 # count TABLE [WHERE]: the number of rows.
 count() {
 	sql "SELECT count(*) FROM $1${2:+ WHERE $2};" 2>/dev/null || echo "?"
+}
+
+# usql QUERY / ucount TABLE [WHERE]: sql and count on the usage database,
+# $LH_USAGE_DB, else the default next to $LH_DB (licensehook.conf(5)).
+usql() {
+	sqlite3 -batch -noheader -cmd '.timeout 5000' \
+	    "${LH_USAGE_DB:-$LH_DB-usage}" "$1"
+}
+ucount() {
+	usql "SELECT count(*) FROM $1${2:+ WHERE $2};" 2>/dev/null || echo "?"
 }
 
 # log_lines: request lines in the licensehook log so far.

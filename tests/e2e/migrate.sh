@@ -14,7 +14,17 @@
 #     neither changed nor recreated;
 #   - a world-writable configuration file is refused at start-up;
 #   - the database licensehook creates has no permissions for others,
-#     whatever the umask it was started with.
+#     whatever the umask it was started with;
+#   - a database at schema version 1 (tests/fixtures/schema-v1.sql, made
+#     by that release) passes -t, which says it will be upgraded; the
+#     first request (or licensectl) moves its usage log, every row with
+#     its rowid as id, to the usage database, which it creates with no
+#     permissions for others, and drops rate_limits and validations; an
+#     empty log makes no usage database; a usage database that cannot
+#     be opened, is newer, or holds other rows under the same ids stops
+#     the upgrade with 503 and leaves the database at version 1 with
+#     its log, and a usage database that already has the rows (a copy
+#     made before a crash) gets none twice.
 #
 # TAP.  Needs openssl and sqlite3.
 
@@ -222,5 +232,143 @@ else
 		    "spawn-fcgi or multiwatch not installed"
 	done
 fi
+
+# ---- schema 1: the usage log moves to the usage database ---------------------
+
+V1_SQL=$top_srcdir/tests/fixtures/schema-v1.sql
+V1_COLS="at, license_id, instance_id, op, code, addr, country, origin"
+USAGE_VERSION=$(sed -n 's/^#define[ 	]*LH_USAGE_SCHEMA_VERSION[ 	]*\([0-9][0-9]*\).*/\1/p' \
+    "$top_srcdir/src/io.h")
+
+# use_v1 NAME: use_db NAME, the database loaded from the schema 1 dump.
+use_v1() {
+	use_db "$1"
+	sqlite3 -batch "$LH_DB" <"$V1_SQL" ||
+	    bail_out "sqlite3 cannot load $V1_SQL"
+}
+
+# v1_state: what the upgrade must move or keep: the version, the usage
+# log (rowid and columns), the seats.
+v1_log() {
+	sql "SELECT rowid, $V1_COLS FROM validations ORDER BY rowid;" 2>&1
+}
+v1_state() {
+	echo "version $(version_of "$LH_DB")"
+	v1_log
+	sql "SELECT * FROM instances;" 2>&1
+}
+# usage_log: the usage database's log, as v1_log shows the old one.
+usage_log() {
+	usql "SELECT id, $V1_COLS FROM validations ORDER BY id;" 2>&1
+}
+
+use_v1 v1
+V1_LOG=$(v1_log)
+V1_SEATS=$(sql "SELECT * FROM instances;")
+is "$(count validations) $(count rate_limits)" "4 4" \
+    "schema 1 dump: 4 usage log rows and 4 rate counters"
+check_t
+is "$RC" 0 "schema 1: licensehook -t passes"
+like "$OUT" "schema version 1 is upgraded to $VERSION" \
+    "schema 1: -t says it will be upgraded"
+is "$(files_of v1.db-usage)" "" "schema 1: -t made no usage database"
+(umask 000 && purchase && echo "$HTTP_STATUS" >"$LH_TMP/v1.status")
+is "$(cat "$LH_TMP/v1.status" 2>/dev/null)" 200 \
+    "schema 1: the first request (umask 000) upgrades it (200)"
+is "$(version_of "$LH_DB")" "$VERSION" "schema 1: now version $VERSION"
+is "$(sql "SELECT count(*) FROM sqlite_master WHERE name IN
+    ('rate_limits', 'validations', 'validations_license');")" 0 \
+    "schema 1: rate_limits and validations dropped from the database"
+is "$(usage_log)" "$V1_LOG" \
+    "schema 1: the 4 usage log rows in the usage database, rowids as ids"
+is "$(ucount rate_limits)" 0 "schema 1: the rate counters are let go"
+is "$(usql 'PRAGMA user_version;') $(usql 'PRAGMA journal_mode;')" \
+    "$USAGE_VERSION wal" "schema 1: the usage database at schema $USAGE_VERSION, WAL"
+modes_ok "schema 1, umask 000" v1.db-usage
+is "$(sql "SELECT * FROM instances;")" "$V1_SEATS" "schema 1: the seats kept"
+is "$(count licenses)" 2 "schema 1: the license kept, and the new one"
+is "$(sql 'PRAGMA integrity_check;') $(usql 'PRAGMA integrity_check;')" \
+    "ok ok" "schema 1: both files pass integrity_check"
+check_t
+like "$OUT" "schema $VERSION, wal" "schema 1, upgraded: -t reports schema $VERSION"
+
+# A copy made before a crash, or before a drop that failed: the rows are
+# in the usage database already, and are not added again.
+cp "$LH_DB-usage" "$LH_TMP/usage.copied"
+use_v1 v1again
+cp "$LH_TMP/usage.copied" "$LH_DB-usage"
+purchase
+is "$HTTP_STATUS $(version_of "$LH_DB")" "200 $VERSION" \
+    "usage log copied before: the upgrade completes"
+is "$(usage_log)" "$V1_LOG" "usage log copied before: no row twice"
+
+if [ -x "$LH_CTL" ]; then
+	use_v1 v1ctl
+	"$LH_CTL" -c "$LH_CONF" list </dev/null >"$LH_TMP/ctl.out" 2>&1
+	is "$? $(version_of "$LH_DB")" "0 $VERSION" \
+	    "schema 1: licensectl list runs and upgrades it"
+	is "$(usage_log)" "$V1_LOG" "schema 1: licensectl moved the usage log too"
+else
+	skip "schema 1: licensectl list runs and upgrades it" \
+	    "licensectl not built"
+	skip "schema 1: licensectl moved the usage log too" \
+	    "licensectl not built"
+fi
+
+# An empty log: nothing to move, no usage database made for it.
+use_v1 v1empty
+sql 'DELETE FROM validations;'
+purchase
+is "$HTTP_STATUS $(version_of "$LH_DB")" "200 $VERSION" \
+    "schema 1, empty usage log: upgraded"
+is "$(files_of v1empty.db-usage)" "" "schema 1, empty usage log: no usage database made"
+
+# v1_refused DESC: the last request failed the upgrade: 503 with
+# Retry-After, the database still at version 1 with its log and seats.
+v1_refused() {
+	is "$HTTP_STATUS $(header Retry-After)" "503 30" "$1: 503 with Retry-After"
+	is "$(v1_state)" "$V1_BEFORE" "$1: the database still at version 1, its log and seats kept"
+}
+
+# No usage database can be made: its directory does not exist.
+use_v1 v1nodir
+V1_BEFORE=$(v1_state)
+LH_USAGE_DB=$LH_TMP/no-such-dir/usage.db
+write_config "$LH_CONF"
+purchase
+v1_refused "usage database cannot be made"
+like "$(cat "$LH_LOG")" "usage database .*no-such-dir/usage\.db: unable to open" \
+    "usage database cannot be made: logged, naming the file"
+LH_USAGE_DB=
+write_config "$LH_CONF"
+purchase
+is "$HTTP_STATUS $(version_of "$LH_DB")" "200 $VERSION" \
+    "usage database cannot be made: fixed, the retry upgrades it"
+is "$(usage_log)" "$V1_LOG" "usage database cannot be made: then the log moved"
+
+# A usage database from a newer release.
+use_v1 v1newer
+V1_BEFORE=$(v1_state)
+sqlite3 -batch "$LH_DB-usage" 'PRAGMA user_version = 99;' ||
+    bail_out "sqlite3 cannot make $LH_DB-usage"
+cp "$LH_DB-usage" "$LH_TMP/v1newer.orig"
+purchase
+v1_refused "usage database of version 99"
+like "$(cat "$LH_LOG")" "usage database schema version 99 is newer" \
+    "usage database of version 99: logged"
+check "usage database of version 99: unchanged" \
+    cmp -s "$LH_DB-usage" "$LH_TMP/v1newer.orig"
+
+# A usage database that holds another row under one of the ids.
+use_v1 v1clash
+V1_BEFORE=$(v1_state)
+cp "$LH_TMP/usage.copied" "$LH_DB-usage"
+usql 'UPDATE validations SET code = 9 WHERE id = 2;'
+purchase
+v1_refused "another row under a usage log id"
+like "$(cat "$LH_LOG")" "1 usage log row is not in the usage database" \
+    "another row under a usage log id: logged"
+is "$(usql 'SELECT code FROM validations WHERE id = 2;')" 9 \
+    "another row under a usage log id: that row left as it was"
 
 done_testing

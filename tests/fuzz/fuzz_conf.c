@@ -82,7 +82,10 @@ conf_check(const struct lh_conf *conf, const uint8_t *data, size_t size)
 	char		 hex[65];
 	size_t		 i;
 
-	FUZZ_ASSERT(conf->database != NULL);
+	FUZZ_ASSERT(conf->database != NULL && conf->database[0] == '/');
+	FUZZ_ASSERT(conf->usage_database != NULL &&
+	    conf->usage_database[0] == '/' &&
+	    strcmp(conf->usage_database, conf->database) != 0);
 	FUZZ_ASSERT(conf->mode == LH_MODE_TEST || conf->mode == LH_MODE_LIVE);
 	FUZZ_ASSERT(conf->body_max >= 1 &&
 	    conf->body_max <= LH_BODY_MAX_LIMIT);

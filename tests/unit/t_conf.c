@@ -140,6 +140,17 @@ static const struct bad bad[] = {
 	{ "missing database", SEC, 0, "licensehook.database: required" },
 	{ "relative database", "[licensehook]\ndatabase = lh.db\n" SEC, 0,
 	    "line 2: licensehook.database: must be an absolute path" },
+	{ "relative usage_database", DB "usage_database = usage.db\n" SEC, 0,
+	    "line 3: licensehook.usage_database: must be an absolute path" },
+	{ "usage_database empty", DB "usage_database =\n" SEC, 0,
+	    "line 3: licensehook.usage_database: must be an absolute path" },
+	{ "usage_database is the database", DB "usage_database = "
+	    "/var/lib/licensehook/licensehook.db\n" SEC, 0,
+	    "line 3: licensehook.usage_database: must not be the database "
+	    "itself" },
+	{ "usage_database twice", DB "usage_database = /u1\n"
+	    "usage_database = /u2\n" SEC, 0,
+	    "line 4: licensehook.usage_database: duplicate key" },
 	{ "section repeated", MIN "[licensehook]\n", 0, "line 5: section "
 	    "[licensehook] appears twice" },
 	{ "bad mode value", DB "mode = prod\n" SEC, 0,
@@ -515,6 +526,8 @@ static int	chk_bits80(const struct lh_conf *);
 static int	chk_prefix16(const struct lh_conf *);
 static int	chk_prefix_empty(const struct lh_conf *);
 static int	chk_syslog(const struct lh_conf *);
+static int	chk_usage_db(const struct lh_conf *);
+static int	chk_usage_db_first(const struct lh_conf *);
 static int	chk_comments(const struct lh_conf *);
 static int	chk_default_fwd(const struct lh_conf *);
 static int	chk_act_max(const struct lh_conf *);
@@ -576,6 +589,11 @@ static const struct good good[] = {
 	    chk_prefix16 },
 	{ "prefix empty", MIN "[keys]\nprefix =\n", chk_prefix_empty },
 	{ "log syslog", DB "log = syslog\n" SEC, chk_syslog },
+	{ "usage_database", DB "usage_database = /var/lib/lh-usage/u.db\n"
+	    SEC, chk_usage_db },
+	{ "usage_database before database", "[licensehook]\n"
+	    "usage_database = /srv/usage\ndatabase = /srv/lh.db\n" SEC,
+	    chk_usage_db_first },
 	{ "comments, valid", "\xef\xbb\xbf; BOM, then a comment\n"
 	    "  # indented comment\n\n"
 	    "\t[ licensehook ]   # header comment\n"
@@ -721,6 +739,20 @@ static int
 chk_syslog(const struct lh_conf *c)
 {
 	return c->log_target == LH_LOG_SYSLOG && c->log_file == NULL;
+}
+
+static int
+chk_usage_db(const struct lh_conf *c)
+{
+	return strcmp(c->usage_database, "/var/lib/lh-usage/u.db") == 0 &&
+	    strcmp(c->database, "/var/lib/licensehook/licensehook.db") == 0;
+}
+
+static int
+chk_usage_db_first(const struct lh_conf *c)
+{
+	return strcmp(c->usage_database, "/srv/usage") == 0 &&
+	    strcmp(c->database, "/srv/lh.db") == 0;
 }
 
 static int
@@ -1036,6 +1068,8 @@ check_full(const struct lh_conf *c, const char *how)
 
 	is_str(c->database, "/var/lib/licensehook/licensehook.db",
 	    "%s: database", how);
+	is_str(c->usage_database, "/var/lib/licensehook/licensehook.db-usage",
+	    "%s: usage_database from database", how);
 	is_int(c->mode, LH_MODE_LIVE, "%s: mode", how);
 	is_int(c->body_max, 65536, "%s: body_max", how);
 	is_int(c->log_target, LH_LOG_FILE, "%s: log target", how);
@@ -1192,6 +1226,8 @@ test_defaults(void)
 		printf("#   error \"%s\"\n", err);
 	if (c == NULL)
 		return;
+	is_str(c->usage_database, "/var/lib/licensehook/licensehook.db-usage",
+	    "minimal: usage_database is database + -usage");
 	is_int(c->mode, LH_MODE_TEST, "minimal: mode test");
 	is_int(c->body_max, LH_BODY_MAX_DEFAULT, "minimal: body_max");
 	is_int(c->log_target, LH_LOG_STDERR, "minimal: log stderr");
@@ -1623,6 +1659,9 @@ test_sample(void)
 	if (c != NULL) {
 		is_str(c->database, "/var/lib/licensehook/licensehook.db",
 		    "sample: database");
+		is_str(c->usage_database,
+		    "/var/lib/licensehook/licensehook.db-usage",
+		    "sample: usage_database is the default");
 		is_int(c->mode, LH_MODE_TEST, "sample: mode test");
 		is_int(c->nstripe_secrets, 1, "sample: one secret");
 		is_str(c->stripe_secrets[0], "whsec_REPLACE_ME",

@@ -42,6 +42,8 @@
 #   BENCH_DIR          work directory (bench/work); put it on the disk
 #                      whose fsync rate matters
 #   BENCH_KEEP=1       keep the work directory (databases, logs)
+#   BENCH_ONLY         run only these scenarios (names as in
+#                      all_scenarios below, e.g. "lh_wh peer_wh")
 #
 # Nothing here asserts a target: the figures are read, not checked.
 
@@ -527,6 +529,10 @@ validate_check() {
 # kind, port variable, path, pool (whose workers' memory is sampled),
 # label.
 scenarios() {
+	all_scenarios | awk -v only=" ${BENCH_ONLY:-} " \
+	    'only == "  " || index(only, " " $1 " ")'
+}
+all_scenarios() {
 	cat <<EOF
 static ceiling P_STATIC / nginx nginx: fixed 200
 null ceiling P_NULL /api/v1/licenses/validate null do-nothing libfcgi responder
@@ -592,6 +598,19 @@ events_for() {
 	    if (n > 150000) n = 150000; print n }'
 }
 
+# sync_counters: "<durable commits> <WAL flushes>" so far, from the
+# webhook database's group-commit counters (src/walsync.c: the numbers
+# issued, at offset 64, and the flushes, at offset 256).
+sync_counters() {
+	_sf=$WORK/db/webhook.db-sync
+	if [ -f "$_sf" ]; then
+		echo "$(od -An -tu8 -j64 -N8 "$_sf" | tr -d ' ')" \
+		    "$(od -An -tu8 -j256 -N8 "$_sf" | tr -d ' ')"
+	else
+		echo "0 0"
+	fi
+}
+
 # load NAME KIND PORT PATH POOL SECONDS ROUND: one wrk run; appends a
 # line to $WORK/data.txt (ROUND 0 is the warm-up, not reported).
 load() {
@@ -618,6 +637,7 @@ load() {
 		set -- -s "$BENCH/validate.lua" "$_url" -- 1000
 		;;
 	esac
+	[ "$_name" != lh_wh ] || _c0=$(sync_counters)
 	_before=$(worker_pids "$_pool" | sort | tr '\n' ' ')
 	# shellcheck disable=SC2086
 	rss_sampler "$WORK/rss.txt" $_before &
@@ -631,6 +651,8 @@ load() {
 	kill "$SAMPLER" 2>/dev/null || true
 	wait "$SAMPLER" 2>/dev/null || true
 	SAMPLER=
+	[ "$_name" != lh_wh ] || [ "$_round" = 0 ] ||
+	    echo "$_c0 $(sync_counters)" >>"$WORK/flushes.txt"
 	_after=$(worker_pids "$_pool" | sort | tr '\n' ' ')
 	_restarts=0
 	[ "$_before" = "$_after" ] || _restarts=1
@@ -997,6 +1019,11 @@ say "  $PROBE"
 	echo "load average before the report: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
 	report
+	if [ -s "$WORK/flushes.txt" ]; then
+		awk '{ c += $3 - $1; f += $4 - $2 }
+		    END { printf "group commit (licensehook webhook, all runs): %d durable commits, %d WAL flushes, %.2f commits per flush\n",
+			c, f, f > 0 ? c / f : 0 }' "$WORK/flushes.txt"
+	fi
 	echo
 	echo "total time: $(($(date +%s) - T0)) s"
 } >"$OUT"

@@ -18,7 +18,9 @@
  *		taken under SQLite's write lock, so in commit order;
  *	written	the highest number whose COMMIT returned: as commits are
  *		serialised by that lock, every number up to it is written;
- *	synced	every number up to it is on stable storage.
+ *	synced	every number up to it is on stable storage;
+ *	flushes	how many flushes were made (for bench/run.sh: commits per
+ *		flush is issued / flushes).
  *
  * A flush is made under flock() on the file, so that writers who arrive
  * while one is running wait for it, then find their number covered, or
@@ -54,6 +56,8 @@ struct walsync_page {
 	uint64_t	 written;
 	char		 pad2[56];
 	uint64_t	 synced;
+	char		 pad3[56];
+	uint64_t	 flushes;	/* at offset 256 */
 };
 
 struct walsync {
@@ -182,8 +186,10 @@ walsync_wait(struct walsync *ws, uint64_t need, walsync_flush_fn flush,
 	}
 	/* Everything up to written is in the WAL before this flush. */
 	upto = __atomic_load_n(&ws->page->written, __ATOMIC_ACQUIRE);
-	if ((r = flush(arg)) == LH_OK)
+	if ((r = flush(arg)) == LH_OK) {
 		walsync_raise(&ws->page->synced, upto);
+		__atomic_add_fetch(&ws->page->flushes, 1, __ATOMIC_RELAXED);
+	}
 	(void)walsync_lock(ws->fd, LOCK_UN);
 	return r;
 }

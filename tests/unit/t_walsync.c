@@ -129,6 +129,15 @@ main(void)
 	    "commits were grouped: %llu flushes for %d commits",
 	    (unsigned long long)board->started, WRITERS * COMMITS);
 
+	/* The flush count bench/run.sh reads, at offset 256. */
+	seq = 0;
+	if ((fd = open(syncpath, O_RDONLY)) != -1 &&
+	    pread(fd, &seq, sizeof(seq), 256) != (ssize_t)sizeof(seq))
+		seq = 0;
+	is_int(seq, board->started, "the file counts the flushes");
+	if (fd != -1)
+		close(fd);
+
 	/* A failed flush covers nothing: the next wait flushes again. */
 	ws = walsync_open(db, errbuf, sizeof(errbuf));
 	ok(ws != NULL, "reopened: %s", ws != NULL ? "ok" : errbuf);

@@ -1022,7 +1022,7 @@ say "  $PROBE"
 	if [ -s "$WORK/flushes.txt" ]; then
 		awk '{ c += $3 - $1; f += $4 - $2 }
 		    END { printf "group commit (licensehook webhook, all runs): %d durable commits, %d WAL flushes, %.2f commits per flush\n",
-			c, f, f > 0 ? c / f : 0 }' "$WORK/flushes.txt"
+			c, f, (f > 0 ? c / f : 0) }' "$WORK/flushes.txt"
 	fi
 	echo
 	echo "total time: $(($(date +%s) - T0)) s"

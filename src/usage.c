@@ -239,8 +239,11 @@ usage_open_mode(const char *path, int busy_timeout, int migrate,
 	}
 	if (!migrate)
 		goto done;
+	/* A second page cache in every worker: appends and one counter row
+	 * need little of it (SQLite's default is 2 MiB). */
 	if ((r = usage_exec(u, "PRAGMA journal_mode = WAL")) != LH_OK ||
-	    (r = usage_exec(u, "PRAGMA synchronous = NORMAL")) != LH_OK) {
+	    (r = usage_exec(u, "PRAGMA synchronous = NORMAL")) != LH_OK ||
+	    (r = usage_exec(u, "PRAGMA cache_size = -512")) != LH_OK) {
 		snprintf(errbuf, errlen, "%s: %s", path, sqlite3_errmsg(u->h));
 		goto out;
 	}

@@ -114,7 +114,7 @@ mail_config "$CONF_INJ" "$INJ_TEMPLATES"
 
 # ctl ARG...: licensectl on $LH_CONF.  Under valgrind each distinct
 # command line (its --at value aside) runs under memcheck the first time
-# only, and its repeats without it (some 70 runs of tick and deliver at
+# only, and its repeats without it (some 40 runs of tick and deliver at
 # 1 to 2 s each under memcheck); the workers, which deliver too, stay
 # under it.  CTL_NATIVE counts the repeats.
 CTL_SEEN=

@@ -366,6 +366,7 @@ fuzz_report() {
 	printf '%-8s %s\n' FAIL "fuzz_$1"
 	failed=$((failed + 1))
 	sed -n '/crashed/,$p' "$fz_top/$1.out"
+	echo "  (fuzz-out/build/ is scratch: the input is kept in tests/fuzz/$1/ of this tree)"
 	echo "--- $fz_top/$1/log"
 	sed -n '/ERROR: \|broken promise\|runtime error\|deadly signal/,/Test unit written\|^SUMMARY/p' \
 	    "$fz_top/$1/log" | head -n 80

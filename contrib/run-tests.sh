@@ -231,7 +231,7 @@ fi
 # licensehook and licensectl the end-to-end scripts start, under memcheck;
 # an invalid access, a use of an uninitialised value or a definite leak
 # fails the test.  One more test point, run only when everything above
-# passed (some 5 minutes on 2 cores); NO_DISTCHECK=1 leaves it out,
+# passed (some 7 minutes on 2 cores); NO_DISTCHECK=1 leaves it out,
 # NO_VALGRIND=1 runs it without valgrind.
 dist_ok=0
 vg=

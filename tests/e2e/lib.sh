@@ -20,6 +20,8 @@
 #   requests   http, post_event, post_raw, cgi_request, header
 #   events     make_event, make_unhandled_event, uniq_id
 #   database   sql, count, log_lines
+#   valgrind   with LH_VALGRIND=1, every licensehook and licensectl under
+#              memcheck and a test point over its logs; vg_wrap, vg_off
 #
 # Nothing here talks to anything but 127.0.0.1 and local unix sockets.
 

@@ -34,13 +34,15 @@ if [ "$(id -u)" -eq 0 ]; then
 	    bail_out "cannot open $LH_TMP to $AUSER"
 fi
 BIN=$LH_BIN
-if ! as_apache_user "$BIN" -V >/dev/null 2>&1; then
+if ! as_apache_user "$LH_BIN_REAL" -V >/dev/null 2>&1; then
 	# The build tree is not reachable for www-data (a home directory):
-	# run a copy.
-	mkdir -p "$LH_TMP/bin" && cp "$LH_BIN" "$LH_TMP/bin/licensehook" &&
+	# run a copy (under LH_VALGRIND, through a wrapper of its own).
+	mkdir -p "$LH_TMP/bin" &&
+	    cp "$LH_BIN_REAL" "$LH_TMP/bin/licensehook" &&
 	    chmod 0755 "$LH_TMP/bin" "$LH_TMP/bin/licensehook" ||
-	    bail_out "cannot copy $LH_BIN"
-	BIN=$LH_TMP/bin/licensehook
+	    bail_out "cannot copy $LH_BIN_REAL"
+	BIN=$(vg_wrap "$LH_TMP/bin/licensehook") ||
+	    bail_out "cannot wrap $LH_TMP/bin/licensehook"
 	as_apache_user "$BIN" -V >/dev/null 2>&1 ||
 	    bail_out "$AUSER cannot run $BIN"
 fi

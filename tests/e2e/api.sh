@@ -756,12 +756,9 @@ form validate "license_key=$K_UNL&instance_id=$FH_ID"
 cp "$LH_TMP/http.body" "$API_DIR/form.body"
 is "$(got) $(j .instance.name)" "200 valid $FH_NAME" "form validate with instance_id"
 validate "$K_UNL" instance_id="$FH_ID"
-# Identical but for checked_at, which may cross a second between the two.
-_no_clock() {
-	sed 's/"checked_at":[0-9]*/"checked_at":T/' "$1"
-}
-if [ "$(_no_clock "$LH_TMP/http.body")" = "$(_no_clock "$API_DIR/form.body")" ]
-then
+# Identical but for the second each was made in (checked_at).
+if [ "$(sed 's/"checked_at":[0-9]*//' "$LH_TMP/http.body")" = \
+    "$(sed 's/"checked_at":[0-9]*//' "$API_DIR/form.body")" ]; then
 	pass "the same validation as JSON and as a form: identical answers"
 else
 	fail "the same validation as JSON and as a form: identical answers" \

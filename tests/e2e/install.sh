@@ -83,7 +83,7 @@ is "$(stat -c %a "$D$sysconfdir/licensehook.conf")" 640 \
 sample=$D$sysconfdir/licensehook.conf.sample
 check "the sample configuration is the commented one" \
     cmp -s "$sample" "$top_srcdir/contrib/licensehook.conf.sample"
-"$D$sbindir/licensehook" -h >"$LH_TMP/h.out" 2>&1
+"$(vg_wrap "$D$sbindir/licensehook")" -h >"$LH_TMP/h.out" 2>&1
 like "$(cat "$LH_TMP/h.out")" "$sysconfdir/licensehook\\.conf" \
     "installed licensehook -h names $sysconfdir/licensehook.conf"
 

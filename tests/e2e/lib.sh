@@ -21,6 +21,8 @@
 #   events     make_event, make_unhandled_event, uniq_id
 #   database   sql, count (the database), usql, ucount (the usage
 #              database), log_lines
+#   valgrind   with LH_VALGRIND=1, every licensehook and licensectl under
+#              memcheck and a test point over its logs; vg_wrap, vg_off
 #
 # Nothing here talks to anything but 127.0.0.1 and local unix sockets.
 
@@ -138,8 +140,10 @@ bail_out() {
 	exit 1
 }
 
-# done_testing: print the plan; exit 1 if any test point failed.
+# done_testing: print the plan; exit 1 if any test point failed.  Under
+# LH_VALGRIND the memcheck test point comes first.
 done_testing() {
+	[ -z "$LH_VG" ] || _lh_vg_check
 	printf '1..%d\n' "$_tap_n"
 	_tap_done=1
 	if [ "$_tap_failed" -gt 0 ]; then
@@ -204,6 +208,106 @@ trap _lh_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+
+# ---- valgrind (LH_VALGRIND=1) ---------------------------------------------
+
+# With LH_VALGRIND set (and not 0), every licensehook and licensectl the
+# script starts runs under valgrind's memcheck: LH_BIN and LH_CTL become
+# wrapper scripts (vg_wrap) that log each process to
+# $LH_VG_DIR/log/NAME.PID; workers are stopped with USR1, on which libfcgi
+# returns from accept() and the worker leaves through main(), so that
+# memcheck's leak check runs on workers too; and done_testing stops the
+# servers and adds one test point that fails on any error in any log: an
+# invalid read or write, a use of an uninitialised value, a definite
+# leak.  A process with such an error also exits $LH_VG_EXIT.
+# LH_BIN_REAL and LH_CTL_REAL are the programs themselves.
+LH_BIN_REAL=$LH_BIN
+LH_CTL_REAL=$LH_CTL
+LH_VG=
+LH_VG_DIR=$LH_TMP/valgrind
+LH_VG_EXIT=97
+case ${LH_VALGRIND:-0} in
+0|'') ;;
+*) LH_VG=1 ;;
+esac
+
+# vg_wrap PROGRAM: the path to run PROGRAM by: PROGRAM itself, or under
+# LH_VALGRIND a wrapper script of the same name that runs it under
+# memcheck.  The wrapper holds absolute paths only, since cgi_request,
+# Apache and spawn-fcgi run it with an environment of their own, and its
+# log directory is open to all, since Apache's children write there.
+_lh_vg_n=0
+vg_wrap() {
+	if [ -z "$LH_VG" ]; then
+		printf '%s\n' "$1"
+		return 0
+	fi
+	_lh_vg_n=$((_lh_vg_n + 1))
+	_vw_dir=$LH_VG_DIR/bin/$_lh_vg_n
+	_vw=$_vw_dir/$(basename "$1")
+	mkdir -p "$_vw_dir" "$LH_VG_DIR/log" || return 1
+	chmod 0755 "$LH_VG_DIR" "$LH_VG_DIR/bin" "$_vw_dir" &&
+	    chmod 1777 "$LH_VG_DIR/log" || return 1
+	{
+		echo '#!/bin/sh'
+		echo '# written by tests/e2e/lib.sh (LH_VALGRIND)'
+		echo "exec '$_lh_vg_cmd' -q --tool=memcheck --vgdb=no \\"
+		echo "    --num-callers=30 --leak-check=full \\"
+		echo "    --show-leak-kinds=definite --errors-for-leak-kinds=definite \\"
+		echo "    --error-exitcode=$LH_VG_EXIT --error-markers=LH-VG-ERROR,LH-VG-END \\"
+		echo "    --log-file='$LH_VG_DIR/log/$(basename "$1").%p' \\"
+		echo "    '$1' \"\$@\""
+	} >"$_vw" && chmod 0755 "$_vw" || return 1
+	printf '%s\n' "$_vw"
+}
+
+if [ -n "$LH_VG" ]; then
+	_lh_vg_cmd=$(command -v valgrind 2>/dev/null) ||
+	    bail_out "LH_VALGRIND is set, but valgrind is not installed"
+	LH_BIN=$(vg_wrap "$LH_BIN_REAL") ||
+	    bail_out "cannot write the valgrind wrappers in $LH_VG_DIR"
+	LH_CTL=$(vg_wrap "$LH_CTL_REAL") ||
+	    bail_out "cannot write the valgrind wrappers in $LH_VG_DIR"
+fi
+
+# vg_off REASON: run this script's programs without valgrind after all,
+# saying why in a skipped test point (so that the gap shows in every
+# summary).  Nothing without LH_VALGRIND.
+vg_off() {
+	[ -n "$LH_VG" ] || return 0
+	skip "valgrind: memcheck on this script's programs" "$1"
+	LH_BIN=$LH_BIN_REAL
+	LH_CTL=$LH_CTL_REAL
+	LH_VG=
+}
+
+# _lh_vg_check: the test point over every memcheck log, once the servers
+# are stopped (so that the workers have exited and run the leak check).
+_lh_vg_check() {
+	stop_nginx
+	stop_workers
+	stop_apache
+	_vc_logs=$(find "$LH_VG_DIR/log" -type f 2>/dev/null | sort)
+	_vc_n=$(printf '%s' "$_vc_logs" | grep -c .)
+	_vc_bad=
+	_vc_nbad=0
+	for _vc in $_vc_logs; do
+		grep -q 'LH-VG-ERROR' "$_vc" || continue
+		_vc_bad="$_vc_bad $_vc"
+		_vc_nbad=$((_vc_nbad + 1))
+	done
+	if [ -z "$_vc_bad" ]; then
+		pass "valgrind: no memcheck error in $_vc_n processes"
+		return 0
+	fi
+	fail "valgrind: no memcheck error in $_vc_n processes" \
+	    "errors in $_vc_nbad of them (LH_KEEP=1 keeps $LH_VG_DIR/log)"
+	# The first three logs, without the pid prefixes.
+	for _vc in $(echo "$_vc_bad" | cut -d' ' -f2-4); do
+		diag "--- $_vc"
+		sed -e 's/^==[0-9]*== //' -e '/^LH-VG-/d' "$_vc" | head -n 60
+	done
+}
 
 # sleep_short: a tenth of a second (GNU and BSD sleep take fractions).
 sleep_short() {
@@ -338,8 +442,10 @@ start_workers() {
 		return 1
 	fi
 	rm -f "$LH_TMP/workers.pid"
+	_sw_sig=TERM
+	[ -z "$LH_VG" ] || _sw_sig=USR1
 	if ! spawn-fcgi -s "$LH_SOCK" -M 0660 -P "$LH_TMP/workers.pid" -- \
-	    "$(command -v multiwatch)" -f "$_sw_n" -s TERM -- \
+	    "$(command -v multiwatch)" -f "$_sw_n" -s "$_sw_sig" -- \
 	    "$LH_BIN" -c "$_sw_conf" \
 	    </dev/null >>"$LH_TMP/workers.out" 2>&1; then
 		diag "spawn-fcgi failed:" "$(cat "$LH_TMP/workers.out")"
@@ -354,11 +460,25 @@ start_workers() {
 	# Give multiwatch a moment to fork the workers; the socket already
 	# queues connections, so this is not needed for correctness.
 	wait_until 20 _workers_up "$_sw_n"
+	# Under memcheck a worker takes seconds to open its database: wait
+	# until each one sleeps in accept(), so that a script that looks at
+	# the database first finds it made, as it would without valgrind.
+	[ -z "$LH_VG" ] || wait_until 300 _workers_waiting
 	return 0
 }
 
 _workers_up() {
 	[ "$(_children "$_lh_workers_pid" | wc -l)" -ge "$1" ]
+}
+
+# Every worker asleep in accept() (Linux: in __skb_wait_for_more_packets
+# on the unix socket, as supervise.sh's _busy knows).
+_workers_waiting() {
+	for _ww in $(_children "$_lh_workers_pid"); do
+		_ww_c=
+		read -r _ww_c <"/proc/$_ww/wchan" 2>/dev/null || :
+		[ "$_ww_c" = __skb_wait_for_more_packets ] || return 1
+	done
 }
 
 # worker_pids: the pids of the running licensehook workers.

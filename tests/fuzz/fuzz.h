@@ -23,7 +23,8 @@
 #include <string.h>
 
 /* Every target, in the order replay.c runs them. */
-#define FUZZ_TARGETS(X)	X(sig) X(event) X(api) X(conf) X(http) X(token)
+#define FUZZ_TARGETS(X)	X(sig) X(event) X(api) X(conf) X(http) X(token) \
+			X(mailfmt)
 
 #ifdef FUZZ_NAME
 #ifdef LH_FUZZ_REPLAY

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lh.h"
 #include "fuzz.h"
 #include "tap.h"
 
@@ -55,6 +56,7 @@ static int	replay_run(const struct replay_target *, const uint8_t *,
 static int	replay_dot(const struct dirent *);
 static int	replay_read(const char *, uint8_t **, size_t *);
 static void	replay_target(const struct replay_target *, const char *);
+static void	replay_warm(void);
 
 /*
  * Run one input in a child.  Returns 0 if the entry point returned 0 and
@@ -191,6 +193,24 @@ replay_target(const struct replay_target *t, const char *base)
 	ok(done > 0, "%s: %d corpus files replayed", t->name, done);
 }
 
+/*
+ * OpenSSL sets itself up on first use (its configuration, its provider,
+ * the algorithms it fetches).  Done once here, before any fork, every
+ * child inherits it; else each child of the sig and token targets would
+ * redo it, which under valgrind (tests/valgrind.sh) costs most of a
+ * second per input.
+ */
+static void
+replay_warm(void)
+{
+	struct lh_signkey	 k;
+	char			 hex[65], sig[LH_SIG_B64_MAX];
+
+	memset(&k, 0, sizeof(k));
+	(void)sig_stripe_fmt("whsec_replay_warm", 0, "", 0, hex);
+	(void)token_sign_b64(&k, "", 0, sig);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -211,6 +231,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 
+	replay_warm();
 	for (i = 0; i < nitems(replay_targets); i++)
 		replay_target(&replay_targets[i], base);
 	return done_testing();

@@ -116,12 +116,16 @@ order() {
 		    { t = $1; d = 0
 		      if (match($0, /<[0-9.]+>$/))
 			d = substr($0, RSTART + 1, RLENGTH - 2)
+		      # Microseconds: awk would print t + d as %.6g.
 		      if ($2 ~ /^pwrite64\(/ && $2 ~ /-wal>/)
-			print t, t + d, pid, "walwrite"
+			k = "walwrite"
 		      else if ($2 ~ /^fdatasync\(/ && $2 ~ /-wal>/)
-			print t, t + d, pid, "flush"
+			k = "flush"
 		      else if ($2 ~ /^writev?\([0-9]+<(socket|UNIX)/)
-			print t, t + d, pid, "answer" }' "$_f"
+			k = "answer"
+		      else
+			next
+		      printf "%.6f %.6f %s %s\n", t, t + d, pid, k }' "$_f"
 	done | sort -n -k1,1 | awk '
 	    $4 == "walwrite" { committed[$3] = $2; next }
 	    $4 == "flush" { nf++; fs[nf] = $1; fe[nf] = $2; next }

@@ -572,15 +572,20 @@ uapi() {
 	http POST "/api/v1/licenses/$1" -H 'Content-Type: application/json' \
 	    --data-binary "$2"
 }
-# main_id: the database and its WAL, as file_id shows them.
+# main_id: the database as file_id shows it, and its WAL's bytes (a
+# worker opening the database may create an empty WAL where a closing
+# sqlite3 removed it: that writes nothing).
 main_id() {
-	echo "$(file_id "$DB_MAIN") / $(file_id "$DB_MAIN-wal")"
+	echo "$(file_id "$DB_MAIN") / wal $(cat "$DB_MAIN-wal" 2>/dev/null |
+	    cksum | cut -d' ' -f1,2)"
 }
 # u_fault DESC CODE: while the usage database fails, a validation of the
 # aged seat and an activation answer 503 CODE and store nothing.
 u_fault() {
-	_uf_main=$(main_id)
+	# sqlite3 first: closing the last connection (a restarted worker
+	# that is slow to open its own, under valgrind) checkpoints the WAL.
 	_uf_seats=$(count instances)
+	_uf_main=$(main_id)
 	_uf_got=
 	uapi validate "{\"license_key\":\"$UKEY\",\"instance_id\":\"$UINST\"}"
 	_uf_got="$_uf_got $(brief)"

@@ -13,7 +13,7 @@
 # distcheck, whose make check of the plain build in the tarball runs
 # under valgrind's memcheck (LH_VALGRIND=1; NO_DISTCHECK=1 skips
 # distcheck, NO_VALGRIND=1 runs it without valgrind), and last every
-# libFuzzer target for FUZZ_SECONDS (25) in a clang build of the
+# libFuzzer target for FUZZ_SECONDS (15) in a clang build of the
 # tarball of its own (NO_FUZZ=1 skips it).  It prints a summary per test
 # script and ends with one line, counted over TAP test points:
 #
@@ -306,7 +306,7 @@ fi
 # fuzz-out/<name>/ (crash-*, leak-*, timeout-*, and libFuzzer's log).
 # Each target is skipped without clang and libFuzzer (Debian: clang
 # libclang-rt-14-dev), or with NO_FUZZ=1.
-FUZZ_SECONDS=${FUZZ_SECONDS:-25}
+FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 fuzz_names=$(make_var FUZZ_NAMES)
 fz_top=$PWD/fuzz-out
 

@@ -887,31 +887,35 @@ db_close(struct db *db)
 	free(db);
 }
 
+/*
+ * What db_check() and usage_check() share: the file open at h, whose
+ * user_version read gave r and version, against want; what names the
+ * file in errbuf ("database", "usage database").
+ */
 enum lh_err
-db_check(struct db *db, char *errbuf, size_t errlen)
+db_sqlite_check(struct sqlite3 *h, enum lh_err r, int version, int want,
+    const char *what, char *errbuf, size_t errlen)
 {
 	sqlite3_stmt	*st = NULL;
 	const char	*text;
-	int		 version = -1, rc;
-	enum lh_err	 r;
+	int		 rc;
 
 	errbuf[0] = '\0';
-	if ((r = db_user_version(db, &version)) == LH_OK &&
-	    version < LH_SCHEMA_VERSION) {
+	if (r == LH_OK && version < want) {
 		/* Not ours to change here: the workers upgrade it when they
 		 * open it, in one transaction. */
 		snprintf(errbuf, errlen, "schema version %d is upgraded to %d "
 		    "(and switched to WAL) when licensehook next opens it",
-		    version, LH_SCHEMA_VERSION);
-		return sqlite3_db_readonly(db->h, "main") != 0 ?
+		    version, want);
+		return sqlite3_db_readonly(h, "main") != 0 ?
 		    LH_ERR_DB_READONLY : LH_OK;
 	}
-	if (r != LH_OK || version != LH_SCHEMA_VERSION) {
+	if (r != LH_OK || version != want) {
 		snprintf(errbuf, errlen, "schema version %d, want %d", version,
-		    LH_SCHEMA_VERSION);
+		    want);
 		return r != LH_OK ? r : LH_ERR_DB;
 	}
-	rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st, NULL);
 	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
 		text = (const char *)sqlite3_column_text(st, 0);
 		if (text == NULL || strcmp(text, "wal") != 0) {
@@ -923,12 +927,11 @@ db_check(struct db *db, char *errbuf, size_t errlen)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_db_readonly(db->h, "main") != 0) {
-		snprintf(errbuf, errlen, "database is read-only");
+	if (sqlite3_db_readonly(h, "main") != 0) {
+		snprintf(errbuf, errlen, "%s is read-only", what);
 		return LH_ERR_DB_READONLY;
 	}
-	rc = sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &st,
-	    NULL);
+	rc = sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		text = (const char *)sqlite3_column_text(st, 0);
 		if (text == NULL || strcmp(text, "ok") != 0) {
@@ -941,12 +944,23 @@ db_check(struct db *db, char *errbuf, size_t errlen)
 	}
 	if (rc != SQLITE_OK) {
 		snprintf(errbuf, errlen, "integrity check: %s",
-		    sqlite3_errmsg(db->h));
+		    sqlite3_errmsg(h));
 		sqlite3_finalize(st);
 		return db_err(rc);
 	}
 	sqlite3_finalize(st);
 	return LH_OK;
+}
+
+enum lh_err
+db_check(struct db *db, char *errbuf, size_t errlen)
+{
+	enum lh_err	 r;
+	int		 version = -1;
+
+	r = db_user_version(db, &version);
+	return db_sqlite_check(db->h, r, version, LH_SCHEMA_VERSION,
+	    "database", errbuf, errlen);
 }
 
 static enum lh_err

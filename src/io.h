@@ -147,6 +147,11 @@ const char	*db_errmsg(struct db *);
 /* The LH_ERR_DB_* (or LH_OK) for an SQLite result code; usage.c maps its
  * errors the same way. */
 enum lh_err	 db_sqlite_err(int rc);
+struct sqlite3;
+/* The checks of db_check(), for any file: schema version r/version
+ * against want, WAL, writable, integrity; what names it in errbuf. */
+enum lh_err	 db_sqlite_check(struct sqlite3 *, enum lh_err r, int version,
+		    int want, const char *what, char *errbuf, size_t errlen);
 
 enum lh_err	 db_begin(struct db *);		/* BEGIN IMMEDIATE */
 /* COMMIT; after db_begin() or db_begin_durable(), returns LH_OK only once

@@ -329,61 +329,12 @@ usage_tidy(struct usage *u)
 enum lh_err
 usage_check(struct usage *u, char *errbuf, size_t errlen)
 {
-	sqlite3_stmt	*st = NULL;
-	const char	*text;
-	int		 version = -1, rc;
 	enum lh_err	 r;
+	int		 version = -1;
 
-	errbuf[0] = '\0';
-	if ((r = usage_version(u, &version)) == LH_OK &&
-	    version < LH_USAGE_SCHEMA_VERSION) {
-		snprintf(errbuf, errlen, "schema version %d is upgraded to %d "
-		    "(and switched to WAL) when licensehook next opens it",
-		    version, LH_USAGE_SCHEMA_VERSION);
-		return sqlite3_db_readonly(u->h, "main") != 0 ?
-		    LH_ERR_DB_READONLY : LH_OK;
-	}
-	if (r != LH_OK || version != LH_USAGE_SCHEMA_VERSION) {
-		snprintf(errbuf, errlen, "schema version %d, want %d", version,
-		    LH_USAGE_SCHEMA_VERSION);
-		return r != LH_OK ? r : LH_ERR_DB;
-	}
-	rc = sqlite3_prepare_v2(u->h, "PRAGMA journal_mode", -1, &st, NULL);
-	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-		text = (const char *)sqlite3_column_text(st, 0);
-		if (text == NULL || strcmp(text, "wal") != 0) {
-			snprintf(errbuf, errlen, "journal mode is %s, not wal",
-			    text != NULL ? text : "unknown");
-			sqlite3_finalize(st);
-			return LH_ERR_DB;
-		}
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_db_readonly(u->h, "main") != 0) {
-		snprintf(errbuf, errlen, "usage database is read-only");
-		return LH_ERR_DB_READONLY;
-	}
-	rc = sqlite3_prepare_v2(u->h, "PRAGMA integrity_check", -1, &st,
-	    NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		text = (const char *)sqlite3_column_text(st, 0);
-		if (text == NULL || strcmp(text, "ok") != 0) {
-			snprintf(errbuf, errlen, "integrity check: %s",
-			    text != NULL ? text : "failed");
-			sqlite3_finalize(st);
-			return LH_ERR_DB_CORRUPT;
-		}
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_OK) {
-		snprintf(errbuf, errlen, "integrity check: %s",
-		    sqlite3_errmsg(u->h));
-		sqlite3_finalize(st);
-		return db_sqlite_err(rc);
-	}
-	sqlite3_finalize(st);
-	return LH_OK;
+	r = usage_version(u, &version);
+	return db_sqlite_check(u->h, r, version, LH_USAGE_SCHEMA_VERSION,
+	    "usage database", errbuf, errlen);
 }
 
 /* The statement for id, prepared on first use, kept across requests. */

@@ -202,7 +202,7 @@ static const char *const db_sql[ST__COUNT] = {
 	    "SELECT e.provider, e.id, e.type, e.outcome, l.key, e.created,"
 	    " e.received_at, e.livemode FROM events e"
 	    " LEFT JOIN licenses l ON l.id = e.license_id"
-	    " ORDER BY e.received_at DESC, e.rowid DESC LIMIT ?1",
+	    " ORDER BY e.rowid DESC LIMIT ?1",
 	[ST_OUTBOX_EXISTS] = "SELECT id FROM outbox WHERE dedup = ?1",
 	/* The dedup key makes queueing the same notice twice a no-op. */
 	[ST_OUTBOX_PUT] =
@@ -382,6 +382,13 @@ static const char *const db_migrations[LH_SCHEMA_VERSION] = {
 	 */
 	"DROP TABLE rate_limits;"
 	"DROP TABLE validations;",
+	/*
+	 * 2 -> 3: events are never deleted, so their rowids follow the
+	 * order they were received in, and `licensectl events` sorts by
+	 * rowid: an index on received_at was one more page written for
+	 * every event.
+	 */
+	"DROP INDEX events_received;",
 };
 
 struct db {
@@ -390,8 +397,7 @@ struct db {
 	struct walsync	*ws;		/* group commit; NULL: FULL commits */
 	int		 light;		/* synchronous = NORMAL now */
 	int		 durable;	/* this transaction's COMMIT is flushed */
-	int		 busy_timeout;	/* milliseconds */
-	struct timespec	 busy_since;
+	struct db_busy	 busy;
 	char		 flush_err[96];	/* why the last WAL flush failed */
 };
 
@@ -722,28 +728,31 @@ db_migrate(struct db *db, const char *usage_path, int busy_timeout,
 }
 
 /*
- * Wait for a lock held by another worker.  SQLite's own handler sleeps
- * 1, 2, 5, 10 ms and more, far longer than a write transaction here
- * holds the lock (no flush inside it with group commit): poll at 50 us
- * at first, backing off to 2 ms, until busy_timeout is spent.
+ * Wait for a lock held by another process.  The workers queue for the
+ * write lock in walsync_enter(), so this is mostly a wait for licensectl
+ * or a checkpoint.  SQLite's own handler sleeps 1, 2, 5, 10 ms and
+ * more, far longer than a write transaction here holds the lock: poll
+ * at 50 us at first, backing off to 2 ms, until busy_timeout is spent,
+ * counted from when the request began to wait, in the queue or here.
  */
-static int
-db_busy(void *arg, int count)
+int
+db_busy_handler(void *arg, int count)
 {
-	struct db	*db = arg;
+	struct db_busy	*b = arg;
 	struct timespec	 now, nap;
-	long long	 spent_us, nap_us;
+	long long	 spent_us, nap_us, left_us;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (count == 0)
-		db->busy_since = now;
-	spent_us = (long long)(now.tv_sec - db->busy_since.tv_sec) * 1000000 +
-	    (now.tv_nsec - db->busy_since.tv_nsec) / 1000;
-	if (spent_us >= (long long)db->busy_timeout * 1000)
+	if (count == 0 && !b->queued)
+		b->since = now;
+	spent_us = (long long)(now.tv_sec - b->since.tv_sec) * 1000000 +
+	    (now.tv_nsec - b->since.tv_nsec) / 1000;
+	left_us = (long long)b->timeout_ms * 1000 - spent_us;
+	if (left_us <= 0)
 		return 0;
 	nap_us = count < 40 ? 50 : count < 80 ? 500 : 2000;
-	if (nap_us > (long long)db->busy_timeout * 1000 - spent_us)
-		nap_us = (long long)db->busy_timeout * 1000 - spent_us;
+	if (nap_us > left_us)
+		nap_us = left_us;
 	nap.tv_sec = 0;
 	nap.tv_nsec = (long)nap_us * 1000;
 	while (nanosleep(&nap, &nap) == -1 && errno == EINTR)
@@ -812,8 +821,8 @@ db_open_mode(const char *path, const char *usage_path, int busy_timeout,
 		goto out;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	db->busy_timeout = busy_timeout > 0 ? busy_timeout : 0;
-	sqlite3_busy_handler(db->h, db_busy, db);
+	db->busy.timeout_ms = busy_timeout > 0 ? busy_timeout : 0;
+	sqlite3_busy_handler(db->h, db_busy_handler, &db->busy);
 	if ((r = db_user_version(db, &version)) != LH_OK) {
 		snprintf(errbuf, errlen, "%s: %s", path,
 		    sqlite3_errmsg(db->h));
@@ -973,6 +982,37 @@ db_run(struct db *db, enum db_stmt id)
 	return db_step_done(st);
 }
 
+/* Take this worker's turn for the write lock: after the queue, the
+ * busy handler has what is left of busy_timeout. */
+static void
+db_queue(struct db *db)
+{
+	if (db->ws == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &db->busy.since);
+	db->busy.queued = 1;
+	walsync_enter(db->ws);
+}
+
+static void
+db_unqueue(struct db *db)
+{
+	db->busy.queued = 0;
+	walsync_leave(db->ws);
+}
+
+/* BEGIN IMMEDIATE, in the writers' queue until COMMIT or ROLLBACK. */
+static enum lh_err
+db_begin_write(struct db *db)
+{
+	enum lh_err	 r;
+
+	db_queue(db);
+	if ((r = db_run(db, ST_BEGIN)) != LH_OK)
+		db_unqueue(db);
+	return r;
+}
+
 enum lh_err
 db_begin(struct db *db)
 {
@@ -991,12 +1031,24 @@ db_commit(struct db *db)
 	enum lh_err	 r;
 
 	db->flush_err[0] = '\0';
-	if (db->ws == NULL || !db->durable)
+	if (db->ws == NULL)
 		return db_run(db, ST_COMMIT);
-	seq = walsync_issue(db->ws);
-	if ((r = db_run(db, ST_COMMIT)) != LH_OK)
+	if (!db->durable) {
+		if ((r = db_run(db, ST_COMMIT)) == LH_OK ||
+		    sqlite3_get_autocommit(db->h))
+			db_unqueue(db);
 		return r;
+	}
+	seq = walsync_issue(db->ws);
+	if ((r = db_run(db, ST_COMMIT)) != LH_OK) {
+		/* Still open: db_rollback() leaves the queue. */
+		if (sqlite3_get_autocommit(db->h))
+			db_unqueue(db);
+		return r;
+	}
 	walsync_written(db->ws, seq);
+	/* The next writer goes on while this one waits for the disk. */
+	db_unqueue(db);
 	return walsync_wait(db->ws, seq, db_flush, db);
 }
 
@@ -1023,6 +1075,7 @@ db_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		(void)db_run(db, ST_ROLLBACK);
+	db_unqueue(db);
 }
 
 /* Prepare-or-fail shorthand for the functions below. */
@@ -1531,7 +1584,7 @@ db_begin_light(struct db *db)
 	}
 	db->durable = 0;
 	db->flush_err[0] = '\0';
-	return db_run(db, ST_BEGIN);
+	return db_begin_write(db);
 }
 
 enum lh_err
@@ -1546,7 +1599,7 @@ db_begin_durable(struct db *db)
 	}
 	db->durable = 1;
 	db->flush_err[0] = '\0';
-	return db_run(db, ST_BEGIN);
+	return db_begin_write(db);
 }
 
 enum lh_err

@@ -71,10 +71,14 @@ void		 walsync_written(struct walsync *, uint64_t seq);
 uint64_t	 walsync_horizon(struct walsync *);
 enum lh_err	 walsync_wait(struct walsync *, uint64_t need,
 		    walsync_flush_fn flush, void *arg);
+/* Queue for SQLite's write lock: enter before BEGIN IMMEDIATE, leave
+ * once COMMIT or ROLLBACK has returned (both accept NULL). */
+void		 walsync_enter(struct walsync *);
+void		 walsync_leave(struct walsync *);
 
 /* ---- db.c ----------------------------------------------------------- */
 
-#define LH_SCHEMA_VERSION	2
+#define LH_SCHEMA_VERSION	3
 #define LH_REPLAY_MAX		64	/* deferred events replayed per change */
 #define LH_EVENT_REFS		3	/* payment references one event names */
 
@@ -152,6 +156,17 @@ struct sqlite3;
  * against want, WAL, writable, integrity; what names it in errbuf. */
 enum lh_err	 db_sqlite_check(struct sqlite3 *, enum lh_err r, int version,
 		    int want, const char *what, char *errbuf, size_t errlen);
+/*
+ * The busy handler of both databases (sqlite3_busy_handler() with a
+ * struct db_busy): short polls until timeout_ms is spent, counted from
+ * since when queued is set (the wait in walsync_enter() counts too).
+ */
+struct db_busy {
+	int		 timeout_ms;
+	int		 queued;
+	struct timespec	 since;
+};
+int		 db_busy_handler(void *busy, int count);
 
 enum lh_err	 db_begin(struct db *);		/* BEGIN IMMEDIATE */
 /* COMMIT; after db_begin() or db_begin_durable(), returns LH_OK only once
@@ -378,9 +393,6 @@ void		 usage_tidy(struct usage *);
 enum lh_err	 usage_begin(struct usage *);	/* BEGIN IMMEDIATE */
 enum lh_err	 usage_commit(struct usage *);
 void		 usage_rollback(struct usage *);
-/* The requests counted in bucket's one-minute window (0: none). */
-enum lh_err	 usage_rate_get(struct usage *, const char *bucket,
-		    long long window, int *hits);
 /* Count a request in bucket's one-minute window; *hits after it. */
 enum lh_err	 usage_rate_hit(struct usage *, const char *bucket,
 		    long long window, int *hits);

@@ -7,6 +7,7 @@
 #include <err.h>
 #include <errno.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,9 @@
 #include "lh.h"
 #include "io.h"
 #include "fcgi.h"
+
+/* Free heap a worker keeps between requests rather than returning it. */
+#define LH_HEAP_KEEP	(2 * 1024 * 1024)
 
 /* The license API's signing key, loaded once; restart after a rotation. */
 static struct lh_signkey	 signkey;
@@ -187,6 +191,16 @@ main(int argc, char *argv[])
 
 	/* The web server may close the connection mid-answer. */
 	signal(SIGPIPE, SIG_IGN);
+#ifdef M_TRIM_THRESHOLD
+	/*
+	 * A worker frees and rebuilds SQLite's page cache whenever another
+	 * one has committed, nearly every request under load: glibc would
+	 * hand the freed top of the heap back to the kernel each time, and
+	 * fault it in again at once.  Keep what a request needs.
+	 */
+	mallopt(M_TRIM_THRESHOLD, LH_HEAP_KEEP);
+	mallopt(M_MMAP_THRESHOLD, LH_HEAP_KEEP);
+#endif
 	log_open(conf);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.conf = conf;

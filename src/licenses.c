@@ -96,13 +96,11 @@ licenses_fail(struct lh_ctx *ctx, enum lstore s, enum lh_err r,
 /*
  * Count this request against the client's and the key's limits, in the
  * caller's usage transaction; past windows are dropped once a minute per
- * worker.  Without count, only read the counts, as if this request were
- * in them: a client already over a limit is then refused before its key
- * is looked up.  *over when a limit is passed.
+ * worker.  *over when a limit is passed.
  */
 static enum lh_err
 licenses_rate(struct lh_ctx *ctx, const struct lh_request *req,
-    const char *key, time_t now, int count, int *over)
+    const char *key, time_t now, int *over)
 {
 	const struct lh_api	*api = &ctx->conf->api;
 	char			 bucket[LH_KEY_MAX + LH_ADDR_MAX + 8];
@@ -112,7 +110,7 @@ licenses_rate(struct lh_ctx *ctx, const struct lh_request *req,
 
 	*over = 0;
 	/* The table holds only the current minute's clients. */
-	if (count && ctx->rate_pruned != win) {
+	if (ctx->rate_pruned != win) {
 		if ((r = usage_rate_prune(ctx->usage, win)) != LH_OK)
 			return r;
 		ctx->rate_pruned = win;
@@ -120,22 +118,20 @@ licenses_rate(struct lh_ctx *ctx, const struct lh_request *req,
 	if (api->rate_address > 0 && req->remote_addr != NULL) {
 		snprintf(bucket, sizeof(bucket), "a:%.*s", LH_ADDR_MAX,
 		    req->remote_addr);
-		r = count ? usage_rate_hit(ctx->usage, bucket, win, &hits) :
-		    usage_rate_get(ctx->usage, bucket, win, &hits);
-		if (r != LH_OK)
+		if ((r = usage_rate_hit(ctx->usage, bucket, win, &hits)) !=
+		    LH_OK)
 			return r;
-		*over |= hits + !count > api->rate_address;
+		*over |= hits > api->rate_address;
 	}
 	/* A refused client or a string that cannot be a key gets no bucket
 	 * of its own: junk must not grow the table. */
 	if (!*over && api->rate_key > 0 &&
 	    keygen_valid(&ctx->conf->keyfmt, key)) {
 		snprintf(bucket, sizeof(bucket), "k:%s", key);
-		r = count ? usage_rate_hit(ctx->usage, bucket, win, &hits) :
-		    usage_rate_get(ctx->usage, bucket, win, &hits);
-		if (r != LH_OK)
+		if ((r = usage_rate_hit(ctx->usage, bucket, win, &hits)) !=
+		    LH_OK)
 			return r;
-		*over |= hits + !count > api->rate_key;
+		*over |= hits > api->rate_key;
 	}
 	return LH_OK;
 }
@@ -269,10 +265,11 @@ licenses_seen(struct lh_ctx *ctx, time_t now, const struct lreq *lr)
 }
 
 /*
- * validate: the key and its seat read in one snapshot of the database,
- * which takes no lock, then the rate counts and the usage log row in one
- * short transaction of the usage database.  The counts decide: a request
- * over a limit is answered 429 and logs no row, and its count stays.
+ * validate: one short transaction of the usage database counts the
+ * request, then, within the limits, reads the key and its seat in one
+ * snapshot of the database (which takes no lock) and writes the usage
+ * log row.  A request over a limit is answered 429 without a look at
+ * the key and logs no row, and its count stays.
  */
 static enum lh_err
 licenses_validate(struct lh_ctx *ctx, const struct lh_api_req *ar,
@@ -280,12 +277,12 @@ licenses_validate(struct lh_ctx *ctx, const struct lh_api_req *ar,
     struct lh_response *resp, enum lstore *failed)
 {
 	enum lh_err	 r;
-	int		 over, over_now;
+	int		 over;
 
-	/* The limits bound how fast keys can be tried: a client already
-	 * over one is not looked up at all. */
-	if ((r = licenses_rate(ctx, req, lr->key, now, 0, &over)) != LH_OK)
+	if ((r = usage_begin(ctx->usage)) != LH_OK)
 		return licenses_fail(ctx, LS_USAGE, r, resp, failed);
+	if ((r = licenses_rate(ctx, req, lr->key, now, &over)) != LH_OK)
+		goto fail;
 	if (!over) {
 		if ((r = db_begin_read(ctx->db)) != LH_OK ||
 		    (r = licenses_lookup(ctx, LH_API_VALIDATE, ar, now, lr)) !=
@@ -293,22 +290,18 @@ licenses_validate(struct lh_ctx *ctx, const struct lh_api_req *ar,
 		    (r = db_end_read(ctx->db)) != LH_OK) {
 			r = licenses_fail(ctx, LS_MAIN, r, resp, failed);
 			db_rollback(ctx->db);
+			usage_rollback(ctx->usage);
 			return r;
 		}
 		api_decide(ctx->conf, LH_API_VALIDATE, ar, &lr->facts,
 		    &lr->verdict);
+		if ((r = licenses_log(ctx, LH_API_VALIDATE, req, now, lr)) !=
+		    LH_OK)
+			goto fail;
 	}
-	if ((r = usage_begin(ctx->usage)) != LH_OK)
-		return licenses_fail(ctx, LS_USAGE, r, resp, failed);
-	if ((r = licenses_rate(ctx, req, lr->key, now, 1, &over_now)) !=
-	    LH_OK)
-		goto fail;
-	if (!over && !over_now &&
-	    (r = licenses_log(ctx, LH_API_VALIDATE, req, now, lr)) != LH_OK)
-		goto fail;
 	if ((r = usage_commit(ctx->usage)) != LH_OK)
 		goto fail;
-	if (over || over_now)
+	if (over)
 		return licenses_limited(now, resp);
 	licenses_seen(ctx, now, lr);
 	return LH_OK;
@@ -336,7 +329,7 @@ licenses_change(struct lh_ctx *ctx, enum lh_api_op op,
 
 	if ((r = usage_begin(ctx->usage)) != LH_OK)
 		return licenses_fail(ctx, LS_USAGE, r, resp, failed);
-	if ((r = licenses_rate(ctx, req, lr->key, now, 1, &over)) != LH_OK ||
+	if ((r = licenses_rate(ctx, req, lr->key, now, &over)) != LH_OK ||
 	    (r = usage_commit(ctx->usage)) != LH_OK)
 		goto fail_usage;
 	if (over)

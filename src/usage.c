@@ -37,7 +37,6 @@ enum usage_stmt {
 	US_BEGIN,
 	US_COMMIT,
 	US_ROLLBACK,
-	US_RATE_GET,
 	US_RATE_HIT,
 	US_RATE_PRUNE,
 	US_LOG_PUT,
@@ -48,8 +47,6 @@ static const char *const usage_sql[US__COUNT] = {
 	[US_BEGIN] = "BEGIN IMMEDIATE",
 	[US_COMMIT] = "COMMIT",
 	[US_ROLLBACK] = "ROLLBACK",
-	[US_RATE_GET] =
-	    "SELECT hits FROM rate_limits WHERE bucket = ?1 AND win = ?2",
 	/* A fixed one-minute window per bucket (RETURNING: SQLite 3.35). */
 	[US_RATE_HIT] =
 	    "INSERT INTO rate_limits (bucket, win, hits) VALUES (?1, ?2, 1)"
@@ -95,8 +92,12 @@ static const char *const usage_migrations[LH_USAGE_SCHEMA_VERSION] = {
 struct usage {
 	sqlite3		*h;
 	sqlite3_stmt	*st[US__COUNT];
+	struct walsync	*ws;		/* the writers' queue, or NULL */
+	struct db_busy	 busy;
 	int		 frames;	/* in the WAL after the last commit */
 };
+
+static void	 usage_unqueue(struct usage *);
 
 static enum lh_err
 usage_exec(struct usage *u, const char *sql)
@@ -225,7 +226,8 @@ usage_open_mode(const char *path, int busy_timeout, int migrate,
 		goto out;
 	}
 	sqlite3_extended_result_codes(u->h, 1);
-	sqlite3_busy_timeout(u->h, busy_timeout);
+	u->busy.timeout_ms = busy_timeout > 0 ? busy_timeout : 0;
+	sqlite3_busy_handler(u->h, db_busy_handler, &u->busy);
 	if ((r = usage_version(u, &version)) != LH_OK) {
 		snprintf(errbuf, errlen, "%s: %s", path, sqlite3_errmsg(u->h));
 		goto out;
@@ -250,6 +252,11 @@ usage_open_mode(const char *path, int busy_timeout, int migrate,
 	sqlite3_wal_hook(u->h, usage_wal_hook, u);
 	if ((r = usage_migrate(u, errbuf, errlen)) != LH_OK)
 		goto out;
+	/* Validations write here on every request: queue the workers
+	 * (walsync.c), whose counters this file has no use for.  Without
+	 * <path>-sync they only poll for the lock. */
+	u->ws = walsync_open(path, errbuf, errlen);
+	errbuf[0] = '\0';
  done:
 	*out = u;
 	u = NULL;	/* transferred */
@@ -286,6 +293,7 @@ usage_close(struct usage *u)
 	for (i = 0; i < US__COUNT; i++)
 		sqlite3_finalize(u->st[i]);
 	sqlite3_close(u->h);
+	walsync_close(u->ws);
 	free(u);
 }
 
@@ -304,25 +312,39 @@ usage_tidy(struct usage *u)
 
 	if (u == NULL || u->frames < USAGE_CKPT_FRAMES)
 		return;
-	/* PASSIVE: copy what no reader still needs, wait for nobody.  At
-	 * synchronous=NORMAL the WAL is synced first and the file after. */
+	/*
+	 * In the writers' queue, so that no worker appends meanwhile: a
+	 * checkpoint that other commits overtake ends short, and the next
+	 * request would try again, and sync again.  PASSIVE: copy what no
+	 * reader still needs, wait for nobody.  At synchronous=NORMAL the
+	 * WAL is synced first and the file after.
+	 */
+	if (u->ws != NULL) {
+		clock_gettime(CLOCK_MONOTONIC, &u->busy.since);
+		u->busy.queued = 1;
+		walsync_enter(u->ws);
+	}
 	if (sqlite3_wal_checkpoint_v2(u->h, "main", SQLITE_CHECKPOINT_PASSIVE,
-	    &wal, &copied) != SQLITE_OK || wal < 0 || copied != wal)
+	    &wal, &copied) != SQLITE_OK || wal < 0 || copied != wal) {
+		usage_unqueue(u);
 		return;
+	}
 	/*
 	 * All of it is in the file: the next commit starts the WAL over,
 	 * and syncs its new header.  Make that commit here, rather than in
 	 * the next request: the schema version written again is the
 	 * smallest write there is.  A request that commits first restarts
-	 * the WAL itself, paying that one sync.
+	 * the WAL itself, paying that one sync.  The commit leaves the
+	 * queue.
 	 */
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 	    LH_USAGE_SCHEMA_VERSION);
-	if (usage_exec(u, "BEGIN IMMEDIATE") == LH_OK) {
+	if (usage_begin(u) == LH_OK) {
 		if (usage_exec(u, sql) != LH_OK ||
-		    usage_exec(u, "COMMIT") != LH_OK)
-			usage_exec(u, "ROLLBACK");
+		    usage_commit(u) != LH_OK)
+			usage_rollback(u);
 	}
+	usage_unqueue(u);
 	u->frames = 0;
 }
 
@@ -335,6 +357,13 @@ usage_check(struct usage *u, char *errbuf, size_t errlen)
 	r = usage_version(u, &version);
 	return db_sqlite_check(u->h, r, version, LH_USAGE_SCHEMA_VERSION,
 	    "usage database", errbuf, errlen);
+}
+
+static void
+usage_unqueue(struct usage *u)
+{
+	u->busy.queued = 0;
+	walsync_leave(u->ws);
 }
 
 /* The statement for id, prepared on first use, kept across requests. */
@@ -389,37 +418,43 @@ usage_run(struct usage *u, enum usage_stmt id)
 	return usage_step(u, st, NULL);
 }
 
+/* BEGIN IMMEDIATE, in the writers' queue until COMMIT or ROLLBACK, as
+ * db.c does. */
 enum lh_err
 usage_begin(struct usage *u)
 {
-	return usage_run(u, US_BEGIN);
+	enum lh_err	 r;
+
+	if (u->ws != NULL) {
+		clock_gettime(CLOCK_MONOTONIC, &u->busy.since);
+		u->busy.queued = 1;
+		walsync_enter(u->ws);
+	}
+	if ((r = usage_run(u, US_BEGIN)) != LH_OK)
+		usage_unqueue(u);
+	return r;
 }
 
 enum lh_err
 usage_commit(struct usage *u)
 {
-	return usage_run(u, US_COMMIT);
+	enum lh_err	 r;
+
+	/* Still open after a failure: usage_rollback() leaves the queue. */
+	if ((r = usage_run(u, US_COMMIT)) == LH_OK ||
+	    sqlite3_get_autocommit(u->h))
+		usage_unqueue(u);
+	return r;
 }
 
 void
 usage_rollback(struct usage *u)
 {
-	if (u != NULL && !sqlite3_get_autocommit(u->h))
+	if (u == NULL)
+		return;
+	if (!sqlite3_get_autocommit(u->h))
 		(void)usage_run(u, US_ROLLBACK);
-}
-
-enum lh_err
-usage_rate_get(struct usage *u, const char *bucket, long long window,
-    int *hits)
-{
-	sqlite3_stmt	*st;
-
-	*hits = 0;
-	if ((st = usage_stmt(u, US_RATE_GET)) == NULL)
-		return usage_fail(u, SQLITE_OK);
-	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, window);
-	return usage_step(u, st, hits);
+	usage_unqueue(u);
 }
 
 enum lh_err

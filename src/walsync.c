@@ -28,7 +28,20 @@
  * dies, so a worker killed mid-flush blocks nobody.  Lost or reset
  * counters cost only extra flushes: a process skips its own flush only
  * when synced has passed its number.
+ *
+ * The same file queues the writers.  SQLite's own wait for its write
+ * lock is a poll: a writer that finds the lock taken sleeps and tries
+ * again, and with several workers most of their time went to those
+ * naps and retries.  walsync_enter() instead waits in the kernel for a
+ * byte of this file (an open file description lock, so that nothing
+ * else this process opens or closes can drop it), and the workers take
+ * their turns at SQLite's lock as each one ends its transaction.  The
+ * queue only orders the workers: SQLite's lock still decides, so a
+ * process that does not queue (licensectl) is waited for as before.
+ * Where the system has no such locks, walsync_enter() does nothing.
  */
+#define _GNU_SOURCE	/* F_OFD_SETLKW: Linux's open file description locks */
+
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -46,6 +59,7 @@
 
 #define WALSYNC_MAGIC	"lhsync1"
 #define WALSYNC_SIZE	4096
+#define WALSYNC_QUEUE	512	/* the byte the writers queue on */
 
 /* The shared page; each counter on its own cache line. */
 struct walsync_page {
@@ -62,6 +76,7 @@ struct walsync_page {
 
 struct walsync {
 	int			 fd;
+	int			 queued;	/* this process holds the queue */
 	struct walsync_page	*page;
 };
 
@@ -192,4 +207,47 @@ walsync_wait(struct walsync *ws, uint64_t need, walsync_flush_fn flush,
 	}
 	(void)walsync_lock(ws->fd, LOCK_UN);
 	return r;
+}
+
+#ifdef F_OFD_SETLKW
+static int
+walsync_queue_lock(int fd, short type)
+{
+	struct flock	 fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = WALSYNC_QUEUE;
+	fl.l_len = 1;
+	while (fcntl(fd, F_OFD_SETLKW, &fl) == -1)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+#endif
+
+/*
+ * Wait for this process's turn to write.  A failure only loses the
+ * queue's order: the caller goes on, and SQLite's lock still decides.
+ */
+void
+walsync_enter(struct walsync *ws)
+{
+	if (ws == NULL || ws->queued)
+		return;
+#ifdef F_OFD_SETLKW
+	ws->queued = walsync_queue_lock(ws->fd, F_WRLCK) == 0;
+#endif
+}
+
+void
+walsync_leave(struct walsync *ws)
+{
+	if (ws == NULL || !ws->queued)
+		return;
+#ifdef F_OFD_SETLKW
+	(void)walsync_queue_lock(ws->fd, F_UNLCK);
+#endif
+	ws->queued = 0;
 }

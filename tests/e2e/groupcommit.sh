@@ -11,6 +11,9 @@
 #   grouping   fewer WAL flushes than events;
 #   duplicate  a duplicate of an event whose flush is still running is
 #              answered only when that flush is over;
+#   queue      the workers wait for the write lock in the writers' queue
+#              (a blocking lock on <database>-sync), not by polling
+#              SQLite's lock: a burst costs next to no busy-handler naps;
 #   fallback   when <database>-sync cannot be used, each commit flushes by
 #              itself (synchronous=FULL) and still comes first.  TAP.
 
@@ -78,14 +81,15 @@ _none_traced() {
 	done
 	return 0
 }
-# trace_on DIR [DELAY_US]: strace every worker into DIR/tr.<pid>, with
-# wall-clock times (-ttt), durations (-T) and file names for fds (-y);
-# fdatasync delayed by DELAY_US microseconds when given.
+# trace_on DIR [DELAY_US [CALLS]]: strace every worker into DIR/tr.<pid>,
+# with wall-clock times (-ttt), durations (-T) and file names for fds
+# (-y); fdatasync delayed by DELAY_US microseconds when given; CALLS the
+# syscalls traced (by default the writes and flushes).
 trace_on() {
 	rm -rf "$1"
 	mkdir -p "$1"
 	set -- "$1" "${2:-}" -ff -ttt -T -y -qq \
-	    -e trace=fdatasync,fsync,pwrite64,write,writev
+	    -e trace="${3:-fdatasync,fsync,pwrite64,write,writev}"
 	[ -z "$2" ] || set -- "$@" -e inject=fdatasync:delay_enter="$2"
 	_to_dir=$1
 	shift 2
@@ -197,6 +201,33 @@ is "$1" "$BURST" "ordering: every answer after a commit was traced"
 is "$2" 0 "ordering: each came after a WAL flush begun after its commit"
 check "grouping: $BURST events made durable by fewer flushes ($3)" \
     test "$3" -ge 1 -a "$3" -lt "$BURST"
+
+# ---- the writers' queue ---------------------------------------------------------
+
+# The same burst, traced for locks and naps: SQLite's busy handler naps
+# (nanosleep) between tries of its lock; the queue's waiters block in
+# fcntl(F_OFD_SETLKW) instead.  Without the queue, each of the workers
+# that find the lock taken naps every 50 us until it is free.
+files=
+i=0
+while [ "$i" -lt "$BURST" ]; do
+	i=$((i + 1))
+	make_event "$S/q.$i"
+	files="$files $S/q.$i"
+done
+trace_on "$S/queue" "" fcntl,nanosleep,clock_nanosleep ||
+    bail_out "cannot attach strace again"
+# shellcheck disable=SC2086
+burst $files
+trace_off
+is "$(grep -c '^200 ' "$S/statuses")" "$BURST" "queue: $BURST events at once, all answered 200"
+queued=$(cat "$S"/queue/tr.* | grep -c 'F_OFD_SETLKW.*F_WRLCK')
+naps=$(cat "$S"/queue/tr.* | grep -c 'nanosleep(')
+diag "queue: $queued turns taken, $naps busy-handler naps"
+check "queue: every event took its turn in the queue ($queued)" \
+    test "$queued" -ge "$BURST"
+check "queue: next to no naps for the write lock ($naps, fewer than $((BURST / 4)))" \
+    test "$naps" -lt "$((BURST / 4))"
 
 # ---- a duplicate waits for the first delivery's flush ---------------------------
 

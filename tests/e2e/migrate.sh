@@ -279,6 +279,8 @@ is "$(version_of "$LH_DB")" "$VERSION" "schema 1: now version $VERSION"
 is "$(sql "SELECT count(*) FROM sqlite_master WHERE name IN
     ('rate_limits', 'validations', 'validations_license');")" 0 \
     "schema 1: rate_limits and validations dropped from the database"
+is "$(sql "SELECT count(*) FROM sqlite_master WHERE name =
+    'events_received';")" 0 "schema 1: the index on received_at dropped"
 is "$(usage_log)" "$V1_LOG" \
     "schema 1: the 4 usage log rows in the usage database, rowids as ids"
 is "$(ucount rate_limits)" 0 "schema 1: the rate counters are let go"

@@ -5,7 +5,9 @@
  * numbers each flush as it starts and marks it done as it ends.  Every
  * wait that returns must be covered by a flush that started after the
  * writer's commit and has ended; and fewer flushes than commits must have
- * been made.
+ * been made.  Then the writers' queue: processes that walsync_enter()
+ * are never inside together, and neither the flush's flock() nor a
+ * queued process that dies holds the others up.
  */
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -25,6 +27,7 @@
 
 #define WRITERS		4
 #define COMMITS		300	/* per writer */
+#define QROUNDS		200	/* turns per writer in the queue */
 #define FLUSHES_MAX	(WRITERS * COMMITS + 16)
 
 /* Shared between the forked writers. */
@@ -34,6 +37,9 @@ struct board {
 	uint64_t	 uncovered;		/* waits with no covering flush */
 	uint64_t	 waits;
 	int		 fail_next;		/* the next flush fails */
+	int		 inside;		/* queued writers inside now */
+	int		 overlaps;		/* times two were inside */
+	int		 turns;
 };
 
 static struct board	*board;
@@ -93,6 +99,114 @@ writer(const char *db, const char *lockpath, int n)
 			    __ATOMIC_ACQ_REL);
 	}
 	walsync_close(ws);
+	_exit(0);
+}
+
+/* Take QROUNDS turns in the queue, each a short while inside. */
+static void
+queuer(const char *db)
+{
+	struct walsync	*ws;
+	struct timespec	 nap = { 0, 20000 };
+	char		 errbuf[256];
+	int		 i;
+
+	if ((ws = walsync_open(db, errbuf, sizeof(errbuf))) == NULL)
+		_exit(2);
+	for (i = 0; i < QROUNDS; i++) {
+		walsync_enter(ws);
+		walsync_enter(ws);	/* a second enter is a no-op */
+		if (__atomic_add_fetch(&board->inside, 1, __ATOMIC_ACQ_REL) >
+		    1)
+			__atomic_add_fetch(&board->overlaps, 1,
+			    __ATOMIC_ACQ_REL);
+		nanosleep(&nap, NULL);
+		__atomic_add_fetch(&board->turns, 1, __ATOMIC_ACQ_REL);
+		__atomic_sub_fetch(&board->inside, 1, __ATOMIC_ACQ_REL);
+		walsync_leave(ws);
+		walsync_leave(ws);
+	}
+	walsync_close(ws);
+	_exit(0);
+}
+
+/* Run fn(db) in a child given 5 s: 1 if it returned in time. */
+static int
+in_time(void (*fn)(const char *), const char *db)
+{
+	pid_t	 pid;
+	int	 status;
+
+	if ((pid = fork()) == 0) {
+		alarm(5);
+		fn(db);
+		_exit(0);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void
+enter_and_leave(const char *db)
+{
+	struct walsync	*ws;
+	char		 errbuf[256];
+
+	if ((ws = walsync_open(db, errbuf, sizeof(errbuf))) == NULL)
+		_exit(2);
+	walsync_enter(ws);
+	walsync_leave(ws);
+	walsync_close(ws);
+}
+
+/*
+ * A child opens the file (walsync_open() takes the flock() for a moment),
+ * the parent then holds the flock() as a flush does, and the child must
+ * still enter the queue and leave it within 5 s.
+ */
+static int
+flock_then_enter(const char *db, const char *syncpath)
+{
+	struct walsync	*ws;
+	char		 errbuf[256], c = 0;
+	int		 go[2], ready[2], fd, status, held;
+	pid_t		 pid;
+
+	if (pipe(go) == -1 || pipe(ready) == -1)
+		return 0;
+	if ((pid = fork()) == 0) {
+		alarm(5);
+		if ((ws = walsync_open(db, errbuf, sizeof(errbuf))) == NULL ||
+		    write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		walsync_enter(ws);
+		walsync_leave(ws);
+		_exit(0);
+	}
+	held = read(ready[0], &c, 1) == 1 &&
+	    (fd = open(syncpath, O_RDWR)) != -1 && flock(fd, LOCK_EX) == 0;
+	(void)write(go[1], &c, 1);
+	if (pid <= 0 || waitpid(pid, &status, 0) != pid)
+		return 0;
+	if (held)
+		close(fd);
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+	return held && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Die in the queue, as a worker killed mid-transaction does. */
+static void
+enter_and_die(const char *db)
+{
+	struct walsync	*ws;
+	char		 errbuf[256];
+
+	if ((ws = walsync_open(db, errbuf, sizeof(errbuf))) == NULL)
+		_exit(2);
+	walsync_enter(ws);
 	_exit(0);
 }
 
@@ -178,6 +292,21 @@ main(void)
 		is_int(board->started, 1, "is flushed");
 		walsync_close(ws);
 	}
+	/* The writers' queue. */
+	clean = 1;
+	for (i = 0; i < WRITERS; i++)
+		if ((pid = fork()) == 0)
+			queuer(db);
+	while ((pid = wait(&status)) > 0)
+		clean &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	ok(clean && board->turns == WRITERS * QROUNDS,
+	    "queue: %d writers took %d turns", WRITERS, board->turns);
+	is_int(board->overlaps, 0, "queue: never two inside at once");
+	ok(flock_then_enter(db, syncpath),
+	    "queue: entered while a flush's flock() is held");
+	ok(in_time(enter_and_die, db), "queue: a writer died inside");
+	ok(in_time(enter_and_leave, db), "queue: the next one enters");
+
 	ok(walsync_open("/nonexistent/dir/lh.db", errbuf, sizeof(errbuf)) ==
 	    NULL && strstr(errbuf, "lh.db-sync") != NULL,
 	    "an unusable path is refused with its name: %s", errbuf);

@@ -33,10 +33,11 @@
 #   BENCH_RUNS, BENCH_DURATION  runs per scenario and seconds per run
 #   BENCH_WORKERS      FastCGI workers per pool and peer processes
 #                      (default: the number of CPUs, at least 2)
-#   BENCH_WEBHOOK_WORKERS  licensehook webhook workers (default: 4 per
-#                      CPU): a webhook worker mostly waits for the disk,
+#   BENCH_WEBHOOK_WORKERS  licensehook webhook workers (default: 2 per
+#                      CPU): a webhook worker also waits for the disk,
 #                      and group commit flushes the events of all the
-#                      workers waiting at once together
+#                      workers waiting at once together; more workers
+#                      help on a slow disk, and cost CPU on a fast one
 #   BENCH_CONNECTIONS  wrk connections (16)     BENCH_THREADS  wrk threads (2)
 #   BENCH_NGINX_WORKERS  nginx worker_processes (1)
 #   BENCH_DIR          work directory (bench/work); put it on the disk
@@ -78,7 +79,7 @@ fi
 NPROC=$(nproc 2>/dev/null || echo 2)
 WORKERS=${BENCH_WORKERS:-$NPROC}
 [ "$WORKERS" -ge 2 ] || WORKERS=2
-WH_WORKERS=${BENCH_WEBHOOK_WORKERS:-$((4 * NPROC))}
+WH_WORKERS=${BENCH_WEBHOOK_WORKERS:-$((2 * NPROC))}
 CONNS=${BENCH_CONNECTIONS:-16}
 THREADS=${BENCH_THREADS:-2}
 NGX_WORKERS=${BENCH_NGINX_WORKERS:-1}

@@ -812,7 +812,7 @@ db_open_mode(const char *path, const char *usage_path, int busy_timeout,
 		flags |= SQLITE_OPEN_CREATE;
 	/* The store holds customer data and keys: owner and group only. */
 	omask = umask(027);
-	rc = sqlite3_open_v2(path, &db->h, flags, NULL);
+	rc = sqlite3_open_v2(path, &db->h, flags, walvfs_name());
 	umask(omask);
 	if (rc != SQLITE_OK) {
 		snprintf(errbuf, errlen, "%s: %s", path,

@@ -76,6 +76,12 @@ enum lh_err	 walsync_wait(struct walsync *, uint64_t need,
 void		 walsync_enter(struct walsync *);
 void		 walsync_leave(struct walsync *);
 
+/* ---- walvfs.c ------------------------------------------------------- */
+
+/* The name of the VFS that writes a commit's WAL frames at once,
+ * registered on first use; NULL (the default VFS) if it cannot be. */
+const char	*walvfs_name(void);
+
 /* ---- db.c ----------------------------------------------------------- */
 
 #define LH_SCHEMA_VERSION	3

@@ -217,7 +217,7 @@ usage_open_mode(const char *path, int busy_timeout, int migrate,
 		flags |= SQLITE_OPEN_CREATE;
 	/* Client addresses and license ids: owner and group only. */
 	omask = umask(027);
-	rc = sqlite3_open_v2(path, &u->h, flags, NULL);
+	rc = sqlite3_open_v2(path, &u->h, flags, walvfs_name());
 	umask(omask);
 	if (rc != SQLITE_OK) {
 		snprintf(errbuf, errlen, "%s: %s", path,

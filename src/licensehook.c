@@ -196,7 +196,8 @@ main(int argc, char *argv[])
 	 * A worker frees and rebuilds SQLite's page cache whenever another
 	 * one has committed, nearly every request under load: glibc would
 	 * hand the freed top of the heap back to the kernel each time, and
-	 * fault it in again at once.  Keep what a request needs.
+	 * fault it in again at once.  Keep what a request needs; setting
+	 * the thresholds also stops glibc moving them by itself.
 	 */
 	mallopt(M_TRIM_THRESHOLD, LH_HEAP_KEEP);
 	mallopt(M_MMAP_THRESHOLD, LH_HEAP_KEEP);

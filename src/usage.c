@@ -97,6 +97,7 @@ struct usage {
 	int		 frames;	/* in the WAL after the last commit */
 };
 
+static void	 usage_queue(struct usage *);
 static void	 usage_unqueue(struct usage *);
 
 static enum lh_err
@@ -319,11 +320,7 @@ usage_tidy(struct usage *u)
 	 * reader still needs, wait for nobody.  At synchronous=NORMAL the
 	 * WAL is synced first and the file after.
 	 */
-	if (u->ws != NULL) {
-		clock_gettime(CLOCK_MONOTONIC, &u->busy.since);
-		u->busy.queued = 1;
-		walsync_enter(u->ws);
-	}
+	usage_queue(u);
 	if (sqlite3_wal_checkpoint_v2(u->h, "main", SQLITE_CHECKPOINT_PASSIVE,
 	    &wal, &copied) != SQLITE_OK || wal < 0 || copied != wal) {
 		usage_unqueue(u);
@@ -357,6 +354,17 @@ usage_check(struct usage *u, char *errbuf, size_t errlen)
 	r = usage_version(u, &version);
 	return db_sqlite_check(u->h, r, version, LH_USAGE_SCHEMA_VERSION,
 	    "usage database", errbuf, errlen);
+}
+
+/* Take this worker's turn to write, as db.c's db_queue() does. */
+static void
+usage_queue(struct usage *u)
+{
+	if (u->ws == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &u->busy.since);
+	u->busy.queued = 1;
+	walsync_enter(u->ws);
 }
 
 static void
@@ -425,11 +433,7 @@ usage_begin(struct usage *u)
 {
 	enum lh_err	 r;
 
-	if (u->ws != NULL) {
-		clock_gettime(CLOCK_MONOTONIC, &u->busy.since);
-		u->busy.queued = 1;
-		walsync_enter(u->ws);
-	}
+	usage_queue(u);
 	if ((r = usage_run(u, US_BEGIN)) != LH_OK)
 		usage_unqueue(u);
 	return r;

@@ -36,8 +36,9 @@
  * byte of this file (an open file description lock, so that nothing
  * else this process opens or closes can drop it), and the workers take
  * their turns at SQLite's lock as each one ends its transaction.  The
- * queue only orders the workers: SQLite's lock still decides, so a
- * process that does not queue (licensectl) is waited for as before.
+ * queue only orders the writers: SQLite's lock still decides, so a
+ * process that does not queue (an sqlite3 shell) is waited for as
+ * before.
  * Where the system has no such locks, walsync_enter() does nothing.
  */
 #define _GNU_SOURCE	/* F_OFD_SETLKW: Linux's open file description locks */

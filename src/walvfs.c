@@ -9,15 +9,14 @@
  * file in a buffer and writes them at once when the commit frame (a
  * frame whose header gives the database size) is complete, returning
  * that write's result as the commit frame's own (a transaction of one
- * frame is written as before).  So a commit's frames
- * are all in the file before the commit frame's write returns, which is
- * before SQLite publishes them in the WAL index or syncs, exactly as
- * without the buffer; a frame that never reaches the file is one of a
- * transaction that never committed.  Any other use of the file (a read,
- * a sync, a size, a truncation, a write elsewhere, close) writes what is
- * gathered first.
+ * frame is written as before).  So a commit's frames are all in the
+ * file before the commit frame's write returns, which is before SQLite
+ * publishes them in the WAL index or syncs, exactly as without the
+ * buffer; a frame that never reaches the file is one of a transaction
+ * that never committed.  Any other use of the file (a read, a sync, a
+ * size, a truncation, a write elsewhere, close) writes what is gathered
+ * first, so writes reach the file in SQLite's order.
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -351,6 +351,7 @@ main(void)
 	 * frame's checksum: the commits are there only if every frame the
 	 * VFS gathered reached the file whole.
 	 */
+	fflush(stdout);	/* under valgrind a child's _exit() flushes it */
 	if ((pid = fork()) == 0) {
 		if (sqlite3_open_v2(path, &w, SQLITE_OPEN_READWRITE, name) !=
 		    SQLITE_OK || exec(w, "PRAGMA wal_autocheckpoint = 0;"

@@ -163,25 +163,25 @@ burst() {
 	LH_REQUESTS=$((LH_REQUESTS + _b_n))
 }
 
+# make_burst NAME [N]: N (BURST) new events, $S/NAME.1 and on; $files
+# lists them.
+make_burst() {
+	files=
+	_mb_i=0
+	while [ "$_mb_i" -lt "${2:-$BURST}" ]; do
+		_mb_i=$((_mb_i + 1))
+		make_event "$S/$1.$_mb_i"
+		files="$files $S/$1.$_mb_i"
+	done
+}
+
 # ---- a burst through slow flushes ------------------------------------------
 
 # Every worker's first request first (slow under valgrind), untraced.
-files=
-i=0
-while [ "$i" -lt "$BURST" ]; do
-	i=$((i + 1))
-	make_event "$S/warm.$i"
-	files="$files $S/warm.$i"
-done
+make_burst warm
 # shellcheck disable=SC2086
 burst $files
-files=
-i=0
-while [ "$i" -lt "$BURST" ]; do
-	i=$((i + 1))
-	make_event "$S/ev.$i"
-	files="$files $S/ev.$i"
-done
+make_burst ev
 if ! trace_on "$S/burst" "$DELAY_US"; then
 	trace_off
 	skip_all "cannot attach strace: $(head -1 "$S/burst/strace.err")"
@@ -208,13 +208,7 @@ check "grouping: $BURST events made durable by fewer flushes ($3)" \
 # (nanosleep) between tries of its lock; the queue's waiters block in
 # fcntl(F_OFD_SETLKW) instead.  Without the queue, each of the workers
 # that find the lock taken naps every 50 us until it is free.
-files=
-i=0
-while [ "$i" -lt "$BURST" ]; do
-	i=$((i + 1))
-	make_event "$S/q.$i"
-	files="$files $S/q.$i"
-done
+make_burst q
 trace_on "$S/queue" "" fcntl,nanosleep,clock_nanosleep ||
     bail_out "cannot attach strace again"
 # shellcheck disable=SC2086
@@ -270,13 +264,7 @@ rm -f "$LH_DB-sync"
 mkdir "$LH_DB-sync"
 start_workers "$LH_CONF" 2 || bail_out "cannot restart licensehook"
 trace_on "$S/full" "$DELAY_US" || bail_out "cannot attach strace again"
-files=
-i=0
-while [ "$i" -lt 4 ]; do
-	i=$((i + 1))
-	make_event "$S/full.$i"
-	files="$files $S/full.$i"
-done
+make_burst full 4
 before=$(count events)
 # shellcheck disable=SC2086
 burst $files

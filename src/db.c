@@ -728,6 +728,56 @@ db_migrate(struct db *db, const char *usage_path, int busy_timeout,
 }
 
 /*
+ * Open an SQLite file as both databases are: never recreate one that
+ * vanished or was corrupted (create only when asked and no file is
+ * there), mode 0640 at most, through walvfs, extended result codes,
+ * db_busy_handler() with busy.
+ */
+enum lh_err
+db_sqlite_open(const char *path, int create, int busy_timeout,
+    struct db_busy *busy, struct sqlite3 **h, char *errbuf, size_t errlen)
+{
+	struct stat	 st;
+	mode_t		 omask;
+	int		 flags, rc;
+
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (create && stat(path, &st) == -1)
+		flags |= SQLITE_OPEN_CREATE;
+	omask = umask(027);
+	rc = sqlite3_open_v2(path, h, flags, walvfs_name());
+	umask(omask);
+	if (rc != SQLITE_OK) {
+		snprintf(errbuf, errlen, "%s: %s", path,
+		    *h != NULL ? sqlite3_errmsg(*h) : "cannot open");
+		return db_err(rc);
+	}
+	sqlite3_extended_result_codes(*h, 1);
+	busy->timeout_ms = busy_timeout > 0 ? busy_timeout : 0;
+	sqlite3_busy_handler(*h, db_busy_handler, busy);
+	return LH_OK;
+}
+
+/* Take this process's turn for the write lock in ws's queue (none when
+ * NULL): the busy handler then has what is left of busy_timeout. */
+void
+db_busy_queue(struct db_busy *busy, struct walsync *ws)
+{
+	if (ws == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &busy->since);
+	busy->queued = 1;
+	walsync_enter(ws);
+}
+
+void
+db_busy_unqueue(struct db_busy *busy, struct walsync *ws)
+{
+	busy->queued = 0;
+	walsync_leave(ws);
+}
+
+/*
  * Wait for a lock held by another process.  Writers queue for the write
  * lock in walsync_enter(), so this is mostly a wait for one that does
  * not (an sqlite3 shell, a backup) or for SQLite's own locks (WAL
@@ -797,9 +847,7 @@ db_open_mode(const char *path, const char *usage_path, int busy_timeout,
 {
 	enum lh_err	 r = LH_ERR_INTERNAL;
 	struct db	*db = NULL;
-	struct stat	 st;
-	mode_t		 omask;
-	int		 flags, rc, version = 0;
+	int		 version = 0;
 
 	*out = NULL;
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
@@ -807,24 +855,10 @@ db_open_mode(const char *path, const char *usage_path, int busy_timeout,
 		r = LH_ERR_NOMEM;
 		goto out;
 	}
-	/* Never recreate a database that vanished or was corrupted: only
-	 * create when asked and when no file is there. */
-	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	if (create && stat(path, &st) == -1)
-		flags |= SQLITE_OPEN_CREATE;
-	/* The store holds customer data and keys: owner and group only. */
-	omask = umask(027);
-	rc = sqlite3_open_v2(path, &db->h, flags, walvfs_name());
-	umask(omask);
-	if (rc != SQLITE_OK) {
-		snprintf(errbuf, errlen, "%s: %s", path,
-		    db->h != NULL ? sqlite3_errmsg(db->h) : "cannot open");
-		r = db_err(rc);
+	/* The store holds customer data and keys. */
+	if ((r = db_sqlite_open(path, create, busy_timeout, &db->busy, &db->h,
+	    errbuf, errlen)) != LH_OK)
 		goto out;
-	}
-	sqlite3_extended_result_codes(db->h, 1);
-	db->busy.timeout_ms = busy_timeout > 0 ? busy_timeout : 0;
-	sqlite3_busy_handler(db->h, db_busy_handler, &db->busy);
 	if ((r = db_user_version(db, &version)) != LH_OK) {
 		snprintf(errbuf, errlen, "%s: %s", path,
 		    sqlite3_errmsg(db->h));
@@ -991,34 +1025,15 @@ db_run(struct db *db, enum db_stmt id)
 	return db_step_done(st);
 }
 
-/* Take this worker's turn for the write lock: after the queue, the
- * busy handler has what is left of busy_timeout. */
-static void
-db_queue(struct db *db)
-{
-	if (db->ws == NULL)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &db->busy.since);
-	db->busy.queued = 1;
-	walsync_enter(db->ws);
-}
-
-static void
-db_unqueue(struct db *db)
-{
-	db->busy.queued = 0;
-	walsync_leave(db->ws);
-}
-
 /* BEGIN IMMEDIATE, in the writers' queue until COMMIT or ROLLBACK. */
 static enum lh_err
 db_begin_write(struct db *db)
 {
 	enum lh_err	 r;
 
-	db_queue(db);
+	db_busy_queue(&db->busy, db->ws);
 	if ((r = db_run(db, ST_BEGIN)) != LH_OK)
-		db_unqueue(db);
+		db_busy_unqueue(&db->busy, db->ws);
 	return r;
 }
 
@@ -1045,19 +1060,19 @@ db_commit(struct db *db)
 	if (!db->durable) {
 		if ((r = db_run(db, ST_COMMIT)) == LH_OK ||
 		    sqlite3_get_autocommit(db->h))
-			db_unqueue(db);
+			db_busy_unqueue(&db->busy, db->ws);
 		return r;
 	}
 	seq = walsync_issue(db->ws);
 	if ((r = db_run(db, ST_COMMIT)) != LH_OK) {
 		/* Still open: db_rollback() leaves the queue. */
 		if (sqlite3_get_autocommit(db->h))
-			db_unqueue(db);
+			db_busy_unqueue(&db->busy, db->ws);
 		return r;
 	}
 	walsync_written(db->ws, seq);
 	/* The next writer goes on while this one waits for the disk. */
-	db_unqueue(db);
+	db_busy_unqueue(&db->busy, db->ws);
 	return walsync_wait(db->ws, seq, db_flush, db);
 }
 
@@ -1084,7 +1099,7 @@ db_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		(void)db_run(db, ST_ROLLBACK);
-	db_unqueue(db);
+	db_busy_unqueue(&db->busy, db->ws);
 }
 
 /* Prepare-or-fail shorthand for the functions below. */

@@ -173,6 +173,13 @@ struct db_busy {
 	struct timespec	 since;
 };
 int		 db_busy_handler(void *busy, int count);
+/* Open path as both databases are opened (db.c says how). */
+enum lh_err	 db_sqlite_open(const char *path, int create, int busy_timeout,
+		    struct db_busy *, struct sqlite3 **, char *errbuf,
+		    size_t errlen);
+/* Join ws's writers' queue, counting the wait in busy; leave it. */
+void		 db_busy_queue(struct db_busy *, struct walsync *);
+void		 db_busy_unqueue(struct db_busy *, struct walsync *);
 
 enum lh_err	 db_begin(struct db *);		/* BEGIN IMMEDIATE */
 /* COMMIT; after db_begin() or db_begin_durable(), returns LH_OK only once

@@ -18,8 +18,6 @@
  * power failure may then corrupt the file; a corrupt usage database is
  * never replaced, and would stop the license API.)
  */
-#include <sys/stat.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +94,6 @@ struct usage {
 	struct db_busy	 busy;
 	int		 frames;	/* in the WAL after the last commit */
 };
-
-static void	 usage_queue(struct usage *);
-static void	 usage_unqueue(struct usage *);
 
 static enum lh_err
 usage_exec(struct usage *u, const char *sql)
@@ -202,9 +197,7 @@ usage_open_mode(const char *path, int busy_timeout, int migrate,
 {
 	enum lh_err	 r = LH_ERR_INTERNAL;
 	struct usage	*u = NULL;
-	struct stat	 st;
-	mode_t		 omask;
-	int		 flags, rc, version = 0;
+	int		 version = 0;
 
 	*out = NULL;
 	if ((u = calloc(1, sizeof(*u))) == NULL) {
@@ -212,23 +205,10 @@ usage_open_mode(const char *path, int busy_timeout, int migrate,
 		r = LH_ERR_NOMEM;
 		goto out;
 	}
-	/* As db.c: never recreate a file that vanished or was corrupted. */
-	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	if (migrate && stat(path, &st) == -1)
-		flags |= SQLITE_OPEN_CREATE;
-	/* Client addresses and license ids: owner and group only. */
-	omask = umask(027);
-	rc = sqlite3_open_v2(path, &u->h, flags, walvfs_name());
-	umask(omask);
-	if (rc != SQLITE_OK) {
-		snprintf(errbuf, errlen, "%s: %s", path,
-		    u->h != NULL ? sqlite3_errmsg(u->h) : "cannot open");
-		r = db_sqlite_err(rc);
+	/* Client addresses and license ids. */
+	if ((r = db_sqlite_open(path, migrate, busy_timeout, &u->busy, &u->h,
+	    errbuf, errlen)) != LH_OK)
 		goto out;
-	}
-	sqlite3_extended_result_codes(u->h, 1);
-	u->busy.timeout_ms = busy_timeout > 0 ? busy_timeout : 0;
-	sqlite3_busy_handler(u->h, db_busy_handler, &u->busy);
 	if ((r = usage_version(u, &version)) != LH_OK) {
 		snprintf(errbuf, errlen, "%s: %s", path, sqlite3_errmsg(u->h));
 		goto out;
@@ -320,10 +300,10 @@ usage_tidy(struct usage *u)
 	 * reader still needs, wait for nobody.  At synchronous=NORMAL the
 	 * WAL is synced first and the file after.
 	 */
-	usage_queue(u);
+	db_busy_queue(&u->busy, u->ws);
 	if (sqlite3_wal_checkpoint_v2(u->h, "main", SQLITE_CHECKPOINT_PASSIVE,
 	    &wal, &copied) != SQLITE_OK || wal < 0 || copied != wal) {
-		usage_unqueue(u);
+		db_busy_unqueue(&u->busy, u->ws);
 		return;
 	}
 	/*
@@ -341,7 +321,7 @@ usage_tidy(struct usage *u)
 		    usage_commit(u) != LH_OK)
 			usage_rollback(u);
 	}
-	usage_unqueue(u);
+	db_busy_unqueue(&u->busy, u->ws);
 	u->frames = 0;
 }
 
@@ -354,24 +334,6 @@ usage_check(struct usage *u, char *errbuf, size_t errlen)
 	r = usage_version(u, &version);
 	return db_sqlite_check(u->h, r, version, LH_USAGE_SCHEMA_VERSION,
 	    "usage database", errbuf, errlen);
-}
-
-/* Take this worker's turn to write, as db.c's db_queue() does. */
-static void
-usage_queue(struct usage *u)
-{
-	if (u->ws == NULL)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &u->busy.since);
-	u->busy.queued = 1;
-	walsync_enter(u->ws);
-}
-
-static void
-usage_unqueue(struct usage *u)
-{
-	u->busy.queued = 0;
-	walsync_leave(u->ws);
 }
 
 /* The statement for id, prepared on first use, kept across requests. */
@@ -433,9 +395,9 @@ usage_begin(struct usage *u)
 {
 	enum lh_err	 r;
 
-	usage_queue(u);
+	db_busy_queue(&u->busy, u->ws);
 	if ((r = usage_run(u, US_BEGIN)) != LH_OK)
-		usage_unqueue(u);
+		db_busy_unqueue(&u->busy, u->ws);
 	return r;
 }
 
@@ -447,7 +409,7 @@ usage_commit(struct usage *u)
 	/* Still open after a failure: usage_rollback() leaves the queue. */
 	if ((r = usage_run(u, US_COMMIT)) == LH_OK ||
 	    sqlite3_get_autocommit(u->h))
-		usage_unqueue(u);
+		db_busy_unqueue(&u->busy, u->ws);
 	return r;
 }
 
@@ -458,7 +420,7 @@ usage_rollback(struct usage *u)
 		return;
 	if (!sqlite3_get_autocommit(u->h))
 		(void)usage_run(u, US_ROLLBACK);
-	usage_unqueue(u);
+	db_busy_unqueue(&u->busy, u->ws);
 }
 
 enum lh_err
